@@ -35,6 +35,7 @@ public static class Program
         root.Subcommands.Add(ExtractCommand.Create());
         root.Subcommands.Add(CaptureCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }
