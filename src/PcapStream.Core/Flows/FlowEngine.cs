@@ -124,7 +124,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
         for (int slot = 0; slot < _table.Count; slot++)
         {
             ref FlowEntry e = ref _table[slot];
-            if (e.Mode == EntryMode.Flow)
+            if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
             {
                 open.Add(e);
             }

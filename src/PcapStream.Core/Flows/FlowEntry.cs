@@ -63,6 +63,12 @@ internal static class EntryMode
     public const byte Head = 1;
     /// <summary>Per-file builder: the head run ended by an idle gap; the key's next packet starts a fresh flow.</summary>
     public const byte HeadEnded = 2;
+    /// <summary>
+    /// A flow whose record was ended by the active timeout while no packet came: only the carry-over evidence
+    /// (originator, handshake, ISN, last packet time) is kept, so the next packet continues the connection as a
+    /// new record exactly as if it had ended the record itself. Dropped after the idle timeout.
+    /// </summary>
+    public const byte Continuing = 3;
 }
 
 /// <summary>History bits, per canonical direction.</summary>

@@ -80,7 +80,7 @@ public sealed partial class FlowState
             e.List = 255;
             table[slot] = e;
             table.SetExtraFiles(slot, Extra[i] is { } l ? [.. l] : null);
-            table.MoveToTail(slot, e.IsClosed ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
+            table.MoveToTail(slot, e.IsClosed && e.Mode == EntryMode.Flow ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
         }
     }
 
@@ -203,7 +203,7 @@ public sealed partial class FlowState
         BinaryPrimitives.WriteUInt32LittleEndian(b[144..], e.Isn);
         b[148] = e.History;
         b[149] = e.Orig;
-        b[150] = 0;
+        b[150] = e.Mode;
         b[151] = 0;
     }
 
@@ -236,7 +236,7 @@ public sealed partial class FlowState
             Isn = BinaryPrimitives.ReadUInt32LittleEndian(b[144..]),
             History = b[148],
             Orig = b[149],
-            Mode = EntryMode.Flow,
+            Mode = b[150] == EntryMode.Continuing ? EntryMode.Continuing : EntryMode.Flow,
             Prev = -1,
             Next = -1,
             List = 255,

@@ -94,8 +94,11 @@ public sealed partial class FlowStitcher
             if (slot >= 0)
             {
                 ref FlowEntry old = ref _table[slot];
-                _table.Deadline(old, out EndReason reason);
-                _sink.Ended(_table, ref old, reason);
+                if (old.Mode == EntryMode.Flow)
+                {
+                    _table.Deadline(old, out EndReason reason);
+                    _sink.Ended(_table, ref old, reason);
+                }
                 _table.Remove(slot);
             }
             slot = _table.Insert(open.Key, open.Hash, open.Last);
@@ -105,7 +108,7 @@ public sealed partial class FlowStitcher
             e.FileCount = 1;
             e.Prev = e.Next = -1;
             e.List = 255;
-            _table.MoveToTail(slot, e.IsClosed ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
+            _table.MoveToTail(slot, e.IsClosed && e.Mode == EntryMode.Flow ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
         }
 
         if (segments.LastPacketNanos > _watermark)

@@ -17,14 +17,21 @@ internal sealed partial class FlowTable
             {
                 int slot = _head[list];
                 ref FlowEntry e = ref _entries[slot];
-                if (e.Mode == EntryMode.Head)
+                if (e.Mode is EntryMode.Head or EntryMode.Continuing)
                 {
                     if (now - e.Last <= IdleOf(e.Key))
                     {
                         break;
                     }
-                    e.Mode = EntryMode.HeadEnded;
-                    MoveToTail(slot, ListEnded);
+                    if (e.Mode == EntryMode.Continuing)
+                    {
+                        Remove(slot);
+                    }
+                    else
+                    {
+                        e.Mode = EntryMode.HeadEnded;
+                        MoveToTail(slot, ListEnded);
+                    }
                     continue;
                 }
                 long deadline = Deadline(e, out EndReason reason);
@@ -33,7 +40,18 @@ internal sealed partial class FlowTable
                     break;
                 }
                 Sink.Ended(this, ref e, reason);
-                Remove(slot);
+                if (reason == EndReason.Active)
+                {
+                    e.Mode = EntryMode.Continuing;
+                    if (list == ListClosed)
+                    {
+                        MoveToTail(slot, ListOf(e.Key));
+                    }
+                }
+                else
+                {
+                    Remove(slot);
+                }
             }
         }
     }
@@ -49,13 +67,24 @@ internal sealed partial class FlowTable
             ref FlowEntry e = ref _entries[slot];
             if (e.Mode != EntryMode.Flow)
             {
+                if (e.Mode == EntryMode.Continuing && now - e.Last > IdleOf(e.Key))
+                {
+                    Remove(slot);
+                }
                 continue;
             }
             long deadline = Deadline(e, out EndReason reason);
             if (now > deadline)
             {
                 Sink.Ended(this, ref e, reason);
-                Remove(slot); // the last slot moves here; it was already visited (we walk downwards)
+                if (reason == EndReason.Active && now - e.Last <= IdleOf(e.Key))
+                {
+                    e.Mode = EntryMode.Continuing;
+                }
+                else
+                {
+                    Remove(slot); // the last slot moves here; it was already visited (we walk downwards)
+                }
             }
         }
     }

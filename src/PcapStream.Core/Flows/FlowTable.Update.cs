@@ -29,6 +29,11 @@ internal sealed partial class FlowTable
     public void ContinueOrRestart(int slot, in FlowPacket p)
     {
         ref FlowEntry e = ref _entries[slot];
+        if (e.Mode == EntryMode.Continuing)
+        {
+            Start(slot, p, continuation: p.Time - e.Last <= IdleOf(e.Key));
+            return;
+        }
         long deadline = Deadline(e, out EndReason reason);
         if (p.Time > deadline)
         {
@@ -46,8 +51,11 @@ internal sealed partial class FlowTable
 
     private void EndAndRestart(int slot, in FlowPacket p, EndReason reason)
     {
-        Sink.Ended(this, ref _entries[slot], reason);
-        Start(slot, p, continuation: reason == EndReason.Active);
+        ref FlowEntry e = ref _entries[slot];
+        Sink.Ended(this, ref e, reason);
+        // After an active cut the connection goes on in a new record, unless it also went quiet for longer
+        // than the idle timeout (then the packet is a new flow).
+        Start(slot, p, continuation: reason == EndReason.Active && p.Time - e.Last <= IdleOf(e.Key));
     }
 
     /// <summary>

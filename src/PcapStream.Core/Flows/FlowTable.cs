@@ -32,7 +32,7 @@ internal sealed partial class FlowTable
     {
         ArgumentNullException.ThrowIfNull(settings);
         _maxFlows = Math.Max(2, settings.MaxFlows);
-        int capacity = Math.Clamp(initialCapacity, 16, _maxFlows);
+        int capacity = Math.Clamp(initialCapacity, Math.Min(16, _maxFlows), _maxFlows);
         _entries = new FlowEntry[capacity];
         _extraFiles = new List<int>?[capacity];
         _buckets = new int[RoundUpPow2(capacity * 2)];
