@@ -34,7 +34,26 @@ public static partial class PacketDecoder
         packet.CapturedLength = frame.Length;
 
         DecodeState state = default;
-        LayerKind next = LinkLayer(linkType, ref packet);
+        LayerKind next;
+        if (linkType == 1)
+        {
+            // The common path (Ethernet, IPv4, TCP/UDP) by direct calls: no jump through DecodeLayer's table.
+            next = Ethernet(frame, ref state, ref packet);
+            if (next == LayerKind.IPv4)
+            {
+                next = IPv4(frame, ref state, ref packet);
+                if (next == LayerKind.Tcp)
+                {
+                    Tcp(frame, ref state, ref packet);
+                    return;
+                }
+            }
+            state.Steps = 2;
+        }
+        else
+        {
+            next = LinkLayer(linkType, ref packet);
+        }
         while (next != LayerKind.Done)
         {
             if (++state.Steps > MaxLayers)
