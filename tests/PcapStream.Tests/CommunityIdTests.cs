@@ -194,3 +194,24 @@ public class CommunityIdTests
         public override string ToString() => $"{Proto} {Src} {Dst} {SrcPort} {DstPort}";
     }
 }
+
+public class CommunityIdSha1Tests
+{
+    [Fact]
+    public void Single_block_sha1_equals_the_platform_sha1_for_every_length()
+    {
+        var random = new Random(1);
+        byte[] hash = new byte[20];
+        for (int length = 0; length <= 55; length++)
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                byte[] input = new byte[length];
+                random.NextBytes(input);
+                CommunityId.Sha1SingleBlock(input, hash);
+                Assert.Equal(System.Security.Cryptography.SHA1.HashData(input), hash);
+            }
+        }
+        Assert.Throws<ArgumentException>(() => CommunityId.Sha1SingleBlock(new byte[56], hash));
+    }
+}

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Security.Cryptography;
 
 namespace PcapStream.Decoding;
 
@@ -104,7 +103,7 @@ public static partial class CommunityId
             BinaryPrimitives.WriteUInt16BigEndian(input[(n + 2)..], dstPort);
             n += 4;
         }
-        SHA1.HashData(input[..n], hash);
+        Sha1SingleBlock(input[..n], hash);
     }
 
     /// <summary>
