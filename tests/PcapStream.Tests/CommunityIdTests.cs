@@ -146,7 +146,6 @@ public class CommunityIdTests
 
     private static List<string> DecodeTuples(string path, ushort seed, bool base64)
     {
-        Prerequisites.RequireReaderAndDecoder();
         var rows = new List<string>();
         using CaptureReader reader = CaptureReader.Open(path);
         var packet = new DecodedPacket();

@@ -30,7 +30,6 @@ public class PacketsCommandTests
     [MemberData(nameof(Captures))]
     public void Tsv_has_the_schema_header_and_one_row_per_packet_with_tshark_frame_fields(string capture)
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/" + capture);
         Oracle oracle = Oracle.Load(capture);
 
@@ -74,7 +73,6 @@ public class PacketsCommandTests
     [Fact]
     public void Golden_row_of_an_http_syn()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/ethernet/simple_http.pcap");
         CliRunner.Result r = CliRunner.Run("packets", "--sensor", "lab", path);
         // Values from tshark (frame 1: 127.0.0.1:32784 -> :56789 SYN, seq 4078721275, TTL 64, DF, win 65495);
@@ -90,7 +88,6 @@ public class PacketsCommandTests
     [Fact]
     public void Csv_quotes_fields_per_rfc_4180_and_tsv_escapes_tabs()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string dir = Directory.CreateTempSubdirectory("pcapstream-csv").FullName;
         try
         {
@@ -126,7 +123,6 @@ public class PacketsCommandTests
     [Fact]
     public void Json_lines_parse_and_omit_null_fields()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/ethernet/test_dns.pcap");
         CliRunner.Result json = CliRunner.Run("packets", "--format", "json", path);
         CliRunner.Result tsv = CliRunner.Run("packets", path);
@@ -163,7 +159,6 @@ public class PacketsCommandTests
     [Fact]
     public void Timestamps_are_utc_whatever_the_time_zone()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/ethernet/simple_http.pcap");
         var tz = new Dictionary<string, string> { ["TZ"] = "America/New_York" };
         CliRunner.Result r = CliRunner.Run(tz, "packets", path);
@@ -173,7 +168,6 @@ public class PacketsCommandTests
     [Fact]
     public void A_truncated_file_prints_the_good_rows_then_one_error_sentence_and_exits_1()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/broken/truncated-mid-record.pcap");
         CliRunner.Result r = CliRunner.Run("packets", path);
         Assert.Equal(1, r.ExitCode);
@@ -189,7 +183,6 @@ public class PacketsCommandTests
     [Fact]
     public void A_non_capture_or_missing_file_exits_1_and_bad_usage_exits_2()
     {
-        Prerequisites.RequireReaderAndDecoder();
         CliRunner.Result notCapture = CliRunner.Run("packets", SharedData.Require("pcaps/broken/teams.pcap"));
         Assert.Equal(1, notCapture.ExitCode);
         Assert.Equal("", notCapture.Stdout);
@@ -206,7 +199,6 @@ public class PacketsCommandTests
     [MemberData(nameof(Captures))]
     public void Count_totals_match_the_oracle(string capture)
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/" + capture);
         Oracle oracle = Oracle.Load(capture);
         CliRunner.Result r = CliRunner.Run("packets", "--count", path);
@@ -227,7 +219,6 @@ public class PacketsCommandTests
     [Fact]
     public void Count_of_a_damaged_file_gives_the_good_records_and_exits_1()
     {
-        Prerequisites.RequireReaderAndDecoder();
         string path = SharedData.Require("pcaps/broken/corrupt-record-length.pcap");
         CliRunner.Result r = CliRunner.Run("packets", "--count", path);
         Assert.Equal(1, r.ExitCode);

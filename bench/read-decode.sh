@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Whole-process read+decode benchmark (issue 2): `pcapstream packets --count` on one core (taskset -c 0),
+# start-up included, next to `dd bs=1M` (reading the bytes: the limit) and `TZ=UTC tcpdump -nn -q -r`
+# on the same file in the same run. Medians of RUNS runs (default 5), page cache warm.
+#
+#   bench/read-decode.sh [CAPTURE]      (default: the benchmark capture, built if missing)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+runs=${RUNS:-5}
+pcap=${1:-$(bench_capture)}
+bytes=$(stat -c %s "$pcap")
+"$bench_repo/pcapstream" --help >/dev/null            # build once, outside the timings
+packets=$("$bench_repo/pcapstream" packets --count "$pcap" | awk '/^packets/ {print $2; exit}')
+cat "$pcap" >/dev/null                                  # warm the page cache
+
+echo "capture: $pcap ($bytes bytes, $packets packets); $(nproc) cores, median of $runs; $(date -u +%F)"
+read -r dd_s dd_rss < <(bench_time "$runs" taskset -c 0 dd if="$pcap" of=/dev/null bs=1M)
+read -r ps_s ps_rss < <(bench_time "$runs" taskset -c 0 "$bench_repo/pcapstream" packets --count "$pcap")
+tcpdump_row=""
+if command -v tcpdump >/dev/null; then
+    read -r td_s td_rss < <(TZ=UTC bench_time "$runs" taskset -c 0 tcpdump -nn -q -r "$pcap")
+fi
+bench_header
+bench_row "dd bs=1M" "$dd_s" "$dd_rss" "$bytes" "$packets" "$dd_s"
+bench_row "pcapstream packets --count (taskset -c 0)" "$ps_s" "$ps_rss" "$bytes" "$packets" "$dd_s"
+[ -n "${td_s:-}" ] && bench_row "TZ=UTC tcpdump -nn -q -r (taskset -c 0)" "$td_s" "$td_rss" "$bytes" "$packets" "$dd_s"
+echo "pcapstream vs tcpdump: $(echo "${td_s:-0} / $ps_s" | bc -l | cut -c1-5)x faster"
