@@ -208,6 +208,18 @@ public sealed partial class StoredCapture
         };
     }
 
+    /// <summary>The timestamp resolutions of the interfaces known so far (pcapng).</summary>
+    public IEnumerable<byte> Resolutions()
+    {
+        foreach (Section section in _sections)
+        {
+            foreach (Interface iface in section.Interfaces)
+            {
+                yield return iface.Resolution;
+            }
+        }
+    }
+
     /// <summary>Units per second of an <c>if_tsresol</c> byte: 10^n, or 2^n with the high bit set.</summary>
     public static ulong UnitsPerSecond(byte resolution)
     {

@@ -85,6 +85,9 @@ public sealed partial class StoredCapture : IDisposable
     /// <summary>For pcap: the timestamp resolution byte (6 µs, 9 ns) of every record.</summary>
     public byte PcapResolution => _nanos ? (byte)9 : (byte)6;
 
+    /// <summary>For pcap: the header's snap length; 0 for pcapng.</summary>
+    public int PcapSnapLength => Format == CaptureFormat.Pcap ? _snapLength : 0;
+
     /// <summary>Opens <paramref name="path"/> and reads its header.</summary>
     /// <exception cref="CaptureChangedException">The file is missing or is no longer a capture.</exception>
     public static StoredCapture Open(string path, string name)
