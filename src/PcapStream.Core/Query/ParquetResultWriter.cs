@@ -47,14 +47,14 @@ public static class ParquetResultWriter
                 rows++;
                 if (buffers[0].Count == RowGroupRows)
                 {
-                    Flush(writer, fields, buffers);
+                    Flush(writer, fields, clr, buffers);
                     flushed = true;
                 }
             }
             // An empty result still gets one (empty) row group so that readers see the schema.
             if (columns > 0 && (buffers[0].Count > 0 || !flushed))
             {
-                Flush(writer, fields, buffers);
+                Flush(writer, fields, clr, buffers);
             }
         }
         finally
@@ -77,13 +77,13 @@ public static class ParquetResultWriter
         : storage == typeof(DateTime) && value is DateTime t ? DateTime.SpecifyKind(t, DateTimeKind.Utc)
         : value;
 
-    private static void Flush(ParquetWriter writer, DataField[] fields, List<object?>[] buffers)
+    private static void Flush(ParquetWriter writer, DataField[] fields, Type[] clr, List<object?>[] buffers)
     {
         using ParquetRowGroupWriter group = writer.CreateRowGroup();
         for (int i = 0; i < fields.Length; i++)
         {
             List<object?> values = buffers[i];
-            Task written = fields[i].ClrType switch
+            Task written = clr[i] switch
             {
                 Type t when t == typeof(string) => group.WriteAsync(fields[i], values.ConvertAll(v => (string)v!), null),
                 Type t when t == typeof(byte[]) => group.WriteAsync(fields[i], values.ConvertAll(v => (byte[])v!), null),
@@ -101,7 +101,7 @@ public static class ParquetResultWriter
                 Type t when t == typeof(decimal) => WriteStruct<decimal>(group, fields[i], values),
                 Type t when t == typeof(DateTime) => WriteStruct<DateTime>(group, fields[i], values),
                 Type t when t == typeof(DateOnly) => WriteStruct<DateOnly>(group, fields[i], values),
-                _ => throw new InvalidOperationException($"no Parquet mapping for {fields[i].ClrType}"),
+                _ => throw new InvalidOperationException($"no Parquet mapping for {clr[i]}"),
             };
             written.GetAwaiter().GetResult();
             values.Clear();
