@@ -119,7 +119,8 @@ public sealed class QuerySession : IDisposable
         }
         sql.Append("CREATE VIEW ").Append(name).Append(" AS SELECT * FROM read_parquet(");
         AppendList(sql, files, []);
-        sql.Append(", hive_partitioning = true, union_by_name = true);\n");
+        // Types fixed by DESIGN.md rather than sniffed: "hour=09" alone would otherwise be read as text.
+        sql.Append(", hive_partitioning = true, hive_types = {'date': DATE, 'hour': INTEGER}, union_by_name = true);\n");
     }
 
     private static void AppendList(StringBuilder sql, IReadOnlyList<string> a, IReadOnlyList<string> b)
