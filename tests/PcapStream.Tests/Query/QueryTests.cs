@@ -234,6 +234,37 @@ public sealed partial class QueryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Every_query_in_docs_queries_md_runs()
+    {
+        var (output, _, flows) = Dataset();
+        string doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "queries.md"));
+        MatchCollection blocks = SqlBlockRegex().Matches(doc);
+        Assert.True(blocks.Count >= 15, $"{blocks.Count} queries");
+        using QuerySession s = QuerySession.Open(output);
+        foreach (Match block in blocks)
+        {
+            List<object?[]> rows = Rows(s, block.Groups[1].Value);
+            Assert.True(rows.Count > 0 || block.Value.Contains("REJ", StringComparison.Ordinal), block.Value);
+        }
+        Assert.NotEmpty(flows);
+    }
+
+    private static string RepoRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "PcapStream.slnx")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [GeneratedRegex(@"```sql\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex SqlBlockRegex();
+
     [GeneratedRegex(@"\d+")]
     private static partial Regex NumberRegex();
 
