@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using PcapStream.Decoding;
 
@@ -19,6 +20,7 @@ internal sealed class PacketTotals
     public long Bytes { get; private set; }
     public long CapturedBytes { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(in DecodedPacket packet)
     {
         Packets++;

@@ -26,7 +26,23 @@ public static partial class PacketDecoder
     /// <param name="linkType">LINKTYPE_ value (FCS bits already masked).</param>
     /// <param name="wireLength">Original length on the wire.</param>
     /// <param name="packet">Reset and filled by the call.</param>
+    /// <remarks>
+    /// Inlined into the caller's packet loop: the common Ethernet/IPv4/TCP|UDP frame is decoded right there by
+    /// <see cref="TryDecodeEthernetIPv4"/> (one length check, no reset, no call); anything else takes one call
+    /// into the layer walk.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(ReadOnlySpan<byte> frame, int linkType, int wireLength, ref DecodedPacket packet)
+    {
+        if (linkType != 1 || !TryDecodeEthernetIPv4(frame, wireLength, ref packet))
+        {
+            DecodeLayers(frame, linkType, wireLength, ref packet);
+        }
+    }
+
+    /// <summary>The general walk: every link type and layer, with the anomaly rules. <see cref="Decode"/> uses it for
+    /// every frame the fast path does not take (tests call it directly to check the fast path against it).</summary>
+    internal static void DecodeLayers(ReadOnlySpan<byte> frame, int linkType, int wireLength, ref DecodedPacket packet)
     {
         packet.Reset();
         packet.LinkType = linkType;
@@ -37,7 +53,7 @@ public static partial class PacketDecoder
         LayerKind next;
         if (linkType == 1)
         {
-            // The common path (Ethernet, IPv4, TCP/UDP) by direct calls: no jump through DecodeLayer's table.
+            // Ethernet frames the fast path declined (VLAN, IPv6, ICMP, fragments...) by direct calls first.
             next = Ethernet(frame, ref state, ref packet);
             if (next == LayerKind.IPv4)
             {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PcapStream.Decoding;
 
@@ -50,6 +51,10 @@ public static partial class PacketDecoder
         LayerKind tunnel = UdpTunnel(dstPort);
         return tunnel != LayerKind.Done ? tunnel : UdpTunnel(srcPort);
     }
+
+    /// <summary>True for the ports <see cref="UdpTunnel"/> maps to a tunnel layer (the fast path leaves those to the walk).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsUdpTunnelPort(ushort port) => port is VxlanPort or GenevePort or GtpUserPort or TeredoPort;
 
     private static LayerKind UdpTunnel(ushort port) => port switch
     {

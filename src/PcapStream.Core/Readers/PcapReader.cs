@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace PcapStream.Readers;
 
@@ -43,6 +45,8 @@ public sealed class PcapReader : CaptureReader
     private readonly string _path;
     private readonly bool _compressed;
     private readonly bool _bigEndian;
+    // The file's byte order differs from this machine's: every header field is reversed.
+    private readonly bool _swapBytes;
     private readonly uint _fracToNanos;
     private readonly int _linkType;
     private readonly uint _maxCapLen;
@@ -66,6 +70,7 @@ public sealed class PcapReader : CaptureReader
         ReadOnlySpan<byte> h = buffer.Data.AsSpan(buffer.Start, FileHeaderLength);
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(h);
         _bigEndian = magic is 0xd4c3b2a1 or 0x4d3cb2a1;
+        _swapBytes = _bigEndian == BitConverter.IsLittleEndian;
         if (_bigEndian)
         {
             magic = BinaryPrimitives.ReverseEndianness(magic);
@@ -125,40 +130,47 @@ public sealed class PcapReader : CaptureReader
     public override long BytesConsumed => _buf.Position;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Inlined into a loop that holds the reader as <see cref="PcapReader"/> (sealed: no virtual call). The common
+    /// record — header and body already in the buffer, lengths in order and within bounds — costs one availability
+    /// check and four unaligned loads; anything else (refill, swapped lengths, errors, end of data) is prepared by
+    /// <see cref="PrepareRecord"/>, which leaves the record in the buffer for the same parse. The record is only
+    /// ever built here, so it stays in registers in the caller's loop.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override bool TryRead(out CaptureRecord record)
     {
         CaptureBuffer b = _buf;
-        if (!b.Ensure(RecordHeaderLength))
+        int start = b.Start;
+        int available = b.End - start;
+        uint capLen = 0;
+        // In range without bounds checks: Start <= End <= Data.Length always, and 16 bytes are checked available.
+        ref byte h = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(b.Data), start);
+        if (available < RecordHeaderLength || _lengthSwap != 0
+            || (capLen = Field(ref h, 8)) > _maxCapLen || available - RecordHeaderLength < (int)capLen)
         {
-            return EndOfData(out record);
+            if (!PrepareRecord(out capLen))
+            {
+                record = default;
+                return false;
+            }
+            start = b.Start;
+            h = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(b.Data), start);
         }
-        ReadOnlySpan<byte> h = b.Data.AsSpan(b.Start, RecordHeaderLength);
-        uint seconds = Read32(h);
-        uint fraction = Read32(h[4..]);
-        uint capLen = Read32(h[8..]);
-        uint wireLen = Read32(h[12..]);
-        if (_lengthSwap != 0 && (_lengthSwap == 1 || capLen > wireLen))
+        uint wireLen = Field(ref h, 12);
+        if (_lengthSwap != 0 && (_lengthSwap == 1 || Field(ref h, 8) > wireLen))
         {
-            (capLen, wireLen) = (wireLen, capLen);
-        }
-        if (capLen > _maxCapLen)
-        {
-            CaptureThrow.Corrupt(_path, b.Position, _records + 1,
-                $"impossible record length {capLen} (maximum {_maxCapLen} for snaplen {Header.SnapLength})");
+            wireLen = Field(ref h, 8); // versions before 2.3 (and 2.3 with caplen > len) swapped the two fields
         }
         int length = RecordHeaderLength + (int)capLen;
-        if (!b.Ensure(length))
-        {
-            return EndOfData(out record);
-        }
-        int start = b.Start;
         record = new CaptureRecord
         {
-            Data = new ReadOnlySpan<byte>(b.Data, start + RecordHeaderLength, (int)capLen),
+            // The body is inside [Start, End): checked above or by PrepareRecord.
+            Data = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref h, RecordHeaderLength), (int)capLen),
             FileOffset = b.BaseOffset + start,
             RecordLength = length,
             FrameNumber = ++_records,
-            TimestampNanos = (long)seconds * 1_000_000_000L + (long)fraction * _fracToNanos,
+            TimestampNanos = (long)Field(ref h, 0) * 1_000_000_000L + (long)Field(ref h, 4) * _fracToNanos,
             HasTimestamp = true,
             // Wire lengths above 2 GiB do not exist; clamp rather than go negative on a damaged header.
             OriginalLength = (int)Math.Min(wireLen, int.MaxValue),
@@ -168,9 +180,45 @@ public sealed class PcapReader : CaptureReader
         return true;
     }
 
-    private bool EndOfData(out CaptureRecord record)
+    /// <summary>A 32-bit header field in the file's byte order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Field(ref byte header, int offset)
     {
-        record = default;
+        uint v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref header, offset));
+        return _swapBytes ? BinaryPrimitives.ReverseEndianness(v) : v;
+    }
+
+    /// <summary>
+    /// The uncommon record step: refills the buffer until the whole record is in it, applies the length swap of old
+    /// versions and checks the length. Returns false at the end of the data (<see cref="End"/> set); throws
+    /// <see cref="CaptureFormatException"/> for an impossible length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool PrepareRecord(out uint capLen)
+    {
+        CaptureBuffer b = _buf;
+        capLen = 0;
+        if (!b.Ensure(RecordHeaderLength))
+        {
+            return EndOfData();
+        }
+        ReadOnlySpan<byte> h = b.Data.AsSpan(b.Start, RecordHeaderLength);
+        capLen = Read32(h[8..]);
+        uint wireLen = Read32(h[12..]);
+        if (_lengthSwap != 0 && (_lengthSwap == 1 || capLen > wireLen))
+        {
+            capLen = wireLen;
+        }
+        if (capLen > _maxCapLen)
+        {
+            CaptureThrow.Corrupt(_path, b.Position, _records + 1,
+                $"impossible record length {capLen} (maximum {_maxCapLen} for snaplen {Header.SnapLength})");
+        }
+        return b.Ensure(RecordHeaderLength + (int)capLen) || EndOfData();
+    }
+
+    private bool EndOfData()
+    {
         if (_buf.Available == 0)
         {
             _end = CaptureEnd.Complete;
