@@ -27,28 +27,34 @@ bench_capture() {
     echo "$pcap"
 }
 
-# bench_time RUNS CMD... : runs CMD RUNS times, prints the median wall time in seconds and the max RSS (KiB).
+# bench_time RUNS CMD... : runs CMD RUNS times; prints the median wall time (s), the median CPU time (user+sys, s:
+# what the command itself used, steadier than wall time on a shared machine) and the max RSS (KiB).
 bench_time() {
     local runs=$1; shift
-    local times=() rss=0 i t0 t1 r
+    local tf; tf=$(mktemp)
+    local walls=() cpus=() rss=0 i w u s r
     for ((i = 0; i < runs; i++)); do
-        t0=$(date +%s.%N)
-        r=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-        t1=$(date +%s.%N)
-        times+=("$(echo "$t1 - $t0" | bc -l)")
-        [[ "$r" =~ ^[0-9]+$ ]] && [ "$r" -gt "$rss" ] && rss=$r
+        /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>/dev/null || true
+        read -r w u s r < <(tail -n 1 "$tf")
+        walls+=("$w")
+        cpus+=("$(echo "$u + $s" | bc -l)")
+        [ "$r" -gt "$rss" ] && rss=$r
     done
-    printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.4f", m}'
+    rm -f "$tf"
+    local med='{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f", m}'
+    printf '%s\n' "${walls[@]}" | sort -g | awk "$med"
+    printf ' '
+    printf '%s\n' "${cpus[@]}" | sort -g | awk "$med"
     echo " $rss"
 }
 
-# bench_row NAME SECONDS RSS_KIB BYTES PACKETS BASELINE_SECONDS
+# bench_row NAME SECONDS CPU_SECONDS RSS_KIB BYTES PACKETS BASELINE_SECONDS
 bench_row() {
-    awk -v n="$1" -v s="$2" -v r="$3" -v b="$4" -v p="$5" -v base="$6" 'BEGIN {
-        printf "| %-44s | %8.3f | %8.0f | %7.2f | %7.2f | %8.0f |\n", n, s, b / s / 1e6, p / s / 1e6, s / base, r / 1024 }'
+    awk -v n="$1" -v s="$2" -v c="$3" -v r="$4" -v b="$5" -v p="$6" -v base="$7" 'BEGIN {
+        printf "| %-44s | %8.3f | %8.3f | %7.0f | %7.2f | %6.2f | %8.0f |\n", n, s, c, b / s / 1e6, p / s / 1e6, s / base, r / 1024 }'
 }
 
 bench_header() {
-    echo "| command | median s | MB/s | Mpps | x base | peak MiB |"
-    echo "|---|---|---|---|---|---|"
+    echo "| command | median wall s | median CPU s | MB/s | Mpps | x dd | peak MiB |"
+    echo "|---|---|---|---|---|---|---|"
 }
