@@ -121,7 +121,7 @@ public static class FlowsCommand
     /// <summary>Reads and decodes one file into the tracker; <paramref name="drain"/> runs every 64 Ki packets.</summary>
     private static void Feed(FlowTracker tracker, string file, Action? drain)
     {
-        using CaptureReader reader = CaptureReader.Open(file);
+        using CaptureReader reader = CaptureReader.OpenMapped(file);
         tracker.BeginFile(file);
         if (reader is PcapReader pcap)
         {

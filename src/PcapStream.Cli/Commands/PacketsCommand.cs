@@ -70,7 +70,7 @@ public static class PacketsCommand
     private static int Print(string file, string sensor, RecordFormat format, Stream stdout)
     {
         using var writer = new RecordWriter<PacketRow, PacketColumns>(stdout, format);
-        using CaptureReader reader = CaptureReader.Open(file);
+        using CaptureReader reader = CaptureReader.OpenMapped(file);
         writer.WriteHeader();
         var packet = new DecodedPacket();
         Span<byte> communityId = stackalloc byte[CommunityId.MaxTextLength];
@@ -95,7 +95,7 @@ public static class PacketsCommand
     private static int Count(string file, RecordFormat format, Stream stdout)
     {
         var totals = new PacketTotals();
-        using CaptureReader reader = CaptureReader.Open(file);
+        using CaptureReader reader = CaptureReader.OpenMapped(file);
         try
         {
             if (reader is PcapReader pcap)

@@ -37,6 +37,23 @@ public abstract partial class CaptureReader
     }
 
     /// <summary>
+    /// Opens a FINISHED capture file for the fastest sequential read: a classic, uncompressed pcap file is read
+    /// through a read-only memory mapping instead of copies into a buffer (other formats open as
+    /// <see cref="Open(string)"/> does). Records, errors and a file that grows are handled exactly as by
+    /// <see cref="Open(string)"/>; but a file TRUNCATED by another process while it is read would crash the process
+    /// (SIGBUS), so a reader of files still being written or rotated in place uses <see cref="Open(string)"/>.
+    /// </summary>
+    public static CaptureReader OpenMapped(string path)
+    {
+        CaptureReader reader = Open(path);
+        if (reader is PcapReader pcap && !pcap.IsCompressed)
+        {
+            pcap.MapFile();
+        }
+        return reader;
+    }
+
+    /// <summary>
     /// Opens a capture from a stream (gzip detected by its magic); <paramref name="name"/> is used in errors.
     /// The reader owns the stream and disposes it. Offsets count from the stream's position at the call.
     /// </summary>
