@@ -27,8 +27,12 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     /// <summary>Smallest buffer accepted (tests use small buffers to force records across the boundary).</summary>
     public const int MinimumSize = 64;
 
-    /// <summary>Largest mapped window (Start/End are ints); far above the largest record (256 MiB).</summary>
-    private const long MaxWindow = 1L << 30;
+    /// <summary>
+    /// Mapped window: 32 MiB, so the mapped pages the process holds (they count in its RSS, though they are the
+    /// page cache's) stay small whatever the file size; moving it costs one mmap per 32 MiB. A record larger than
+    /// that (up to the 256 MiB cap) gets a window that fits it.
+    /// </summary>
+    private const long Window = 32L << 20;
 
     private readonly Stream _stream;
     private readonly bool _ownsStream;
@@ -164,7 +168,7 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         }
         try
         {
-            Map(file, Position, file.Length);
+            Map(file, Position, file.Length, 0);
             _mapped = true;
             Data = [];
             return true;
@@ -176,12 +180,15 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         }
     }
 
-    /// <summary>Maps [position rounded down to a page, min(length, position + window)) and makes it the buffer.</summary>
-    private void Map(FileStream file, long position, long length)
+    /// <summary>
+    /// Maps [position rounded down to a page, + the window or <paramref name="count"/> bytes if more, at most to
+    /// <paramref name="length"/>) and makes it the buffer.
+    /// </summary>
+    private void Map(FileStream file, long position, long length, int count)
     {
         Unmap();
         long pageStart = position & ~(long)(Environment.SystemPageSize - 1);
-        long size = Math.Min(length - pageStart, MaxWindow);
+        long size = Math.Min(length - pageStart, Math.Max(Window, position - pageStart + count));
         _mappedFileLength = length;
         if (size <= 0 || position >= length)
         {
@@ -210,7 +217,7 @@ internal sealed unsafe class CaptureBuffer : IDisposable
         {
             return false; // the window already reaches the end of the file: need more data
         }
-        Map(file, position, length);
+        Map(file, position, length, count);
         return End - Start >= count;
     }
 
