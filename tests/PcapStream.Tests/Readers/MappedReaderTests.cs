@@ -91,6 +91,39 @@ public sealed class MappedReaderTests
     }
 
     [Fact]
+    public void Records_across_the_32_MiB_mapping_windows_read_the_same_as_copied()
+    {
+        // ~75 MB: the mapped window moves twice, with records straddling each boundary.
+        using ReaderTestSupport.TempFile tmp = new();
+        using (FileStream output = File.Create(tmp.Path))
+        using (var writer = new PcapWriter(output, 1, ownsStream: false))
+        {
+            byte[] frame = new byte[1900];
+            for (int i = 0; i < 40_000; i++)
+            {
+                BitConverter.TryWriteBytes(frame.AsSpan(0, 4), i);
+                writer.Write(1_700_000_000_000_000_000L + i, frame.AsSpan(0, 60 + (i * 131 % 1840)));
+            }
+        }
+        using CaptureReader copied = CaptureReader.Open(tmp.Path);
+        using CaptureReader mapped = CaptureReader.OpenMapped(tmp.Path);
+        Assert.True(mapped is PcapReader { IsMapped: true });
+        int n = 0;
+        while (copied.TryRead(out CaptureRecord a))
+        {
+            Assert.True(mapped.TryRead(out CaptureRecord b), $"mapped reader ended at record {n + 1}");
+            Assert.Equal(a.FileOffset, b.FileOffset);
+            Assert.Equal(a.TimestampNanos, b.TimestampNanos);
+            Assert.True(a.Data.SequenceEqual(b.Data), $"record {a.FrameNumber} at {a.FileOffset}: bytes differ");
+            n++;
+        }
+        Assert.False(mapped.TryRead(out _));
+        Assert.Equal(40_000, n);
+        Assert.Equal(CaptureEnd.Complete, mapped.End);
+        Assert.Equal(new FileInfo(tmp.Path).Length, mapped.BytesConsumed);
+    }
+
+    [Fact]
     public void A_pcap_header_with_no_records_yet_is_an_empty_complete_capture_that_can_grow()
     {
         PcapBuilder b = new(false, false);
