@@ -57,6 +57,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// Builds the canonical key of a packet from its endpoints. Returns the direction: 0 when the packet goes
     /// from <see cref="A"/> to <see cref="B"/>, 1 when it goes from B to A.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Create(IpAddress16 src, IpAddress16 dst, ushort srcPort, ushort dstPort, byte proto,
         bool hasPorts, bool isIPv4, bool oneWay, int vlan, out FlowKey key)
     {
@@ -77,6 +78,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// or -1 when the packet has no IP header and belongs to no flow. Fragments without ports get a port-less
     /// key here; <see cref="FragmentTracker"/> ties them to their first fragment.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int FromPacket(in DecodedPacket p, out FlowKey key)
     {
         if (p.IpVersion == 0)

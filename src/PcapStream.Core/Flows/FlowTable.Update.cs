@@ -26,6 +26,7 @@ internal sealed partial class FlowTable
     }
 
     /// <summary>Counts a packet in an existing flow slot, ending and restarting the flow when rules say so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ContinueOrRestart(int slot, in FlowPacket p)
     {
         ref FlowEntry e = ref _entries[slot];
@@ -92,6 +93,7 @@ internal sealed partial class FlowTable
     /// Starts a new flow in a slot with its first packet. A continuation (after an active timeout) keeps the
     /// originator evidence and handshake history: it is the same connection, cut into records.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start(int slot, in FlowPacket p, bool continuation)
     {
         ref FlowEntry e = ref _entries[slot];
@@ -174,6 +176,7 @@ internal sealed partial class FlowTable
     }
 
     /// <summary>Handshake, close and originator evidence from a packet's TCP flags.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TcpEvents(ref FlowEntry e, int slot, in FlowPacket p)
     {
         ushort f = p.TcpFlags;

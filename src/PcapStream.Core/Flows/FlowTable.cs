@@ -101,6 +101,7 @@ internal sealed partial class FlowTable
     /// Takes a new slot for a key known to be absent. When the table is full the oldest idle flow is evicted
     /// first (<see cref="EndReason.Evicted"/>), so memory stays bounded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Insert(in FlowKey key, int hash, long now)
     {
         if (_count >= _maxFlows)
@@ -126,6 +127,7 @@ internal sealed partial class FlowTable
     }
 
     /// <summary>Removes a slot (the last slot moves into its place).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Remove(int slot)
     {
         Unlink(slot);
@@ -212,6 +214,7 @@ internal sealed partial class FlowTable
         _tail[list] = slot;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unlink(int slot)
     {
         ref FlowEntry e = ref _entries[slot];
