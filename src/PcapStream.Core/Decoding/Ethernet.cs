@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PcapStream.Decoding;
 
@@ -7,6 +8,7 @@ public static partial class PacketDecoder
     private const int EthernetHeaderLength = 14;
 
     /// <summary>Ethernet II or 802.3: 6 + 6 address bytes, then an EtherType (≥ 0x0600) or an 802.3 length (LLC follows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind Ethernet(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

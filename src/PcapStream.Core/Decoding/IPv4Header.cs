@@ -11,6 +11,7 @@ public static partial class PacketDecoder
     /// NIC fills it in after capture) and replaced by the captured bytes, as Wireshark does. Fragments with a
     /// non-zero offset carry no transport header: the walk stops after the IP header.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind IPv4(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PcapStream.Decoding;
 
@@ -8,6 +9,7 @@ public static partial class PacketDecoder
     /// IPv6 (RFC 8200): 40 bytes, then the extension-header chain (IPv6ExtensionHeaders.cs). A payload length of 0
     /// (jumbogram, or TSO) is replaced by the captured bytes after the header.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind IPv6(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

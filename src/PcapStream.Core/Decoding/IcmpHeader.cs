@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace PcapStream.Decoding;
 
 public static partial class PacketDecoder
@@ -7,6 +8,7 @@ public static partial class PacketDecoder
     /// that caused them; that quote is NOT decoded as a packet: the addresses stay those of the ICMP packet and there
     /// are no ports. The payload is what follows the 8-byte header (rest-of-header word included).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind Icmp(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

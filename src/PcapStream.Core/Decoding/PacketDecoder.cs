@@ -42,6 +42,12 @@ public static partial class PacketDecoder
 
     /// <summary>The general walk: every link type and layer, with the anomaly rules. <see cref="Decode"/> uses it for
     /// every frame the fast path does not take (tests call it directly to check the fast path against it).</summary>
+    /// <remarks>
+    /// AggressiveOptimization on the walk and its common layers (Ethernet, VLAN, IPv4/6, TCP, UDP, ICMP): in a
+    /// sub-second run their ReadyToRun code was still call-counted, never tier 1, for the whole file. Measured on
+    /// packets --count /tmp/bench-1g.pcap (taskset -c 0, 6 interleaved runs): median CPU 0.26 -> 0.22 s.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DecodeLayers(ReadOnlySpan<byte> frame, int linkType, int wireLength, ref DecodedPacket packet)
     {
         packet.Reset();
@@ -101,6 +107,7 @@ public static partial class PacketDecoder
         _ => Stop(ref p, Anomaly.UnsupportedLinkType),
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind DecodeLayer(LayerKind kind, ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p) => kind switch
     {
         LayerKind.Ethernet => Ethernet(f, ref s, ref p),

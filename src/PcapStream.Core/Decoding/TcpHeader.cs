@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PcapStream.Decoding;
 
@@ -9,6 +10,7 @@ public static partial class PacketDecoder
     /// length keeps the fields that were captured (ports from 4 bytes, as tshark shows them) and names
     /// truncated. A data offset below 5 words is malformed-tcp; the fields read are kept.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind Tcp(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

@@ -16,6 +16,7 @@ public static partial class PacketDecoder
     /// GTP-U 2152, Teredo 3544); each checks its own header and, when it does not look right, the packet stays a
     /// plain UDP packet.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind Udp(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PcapStream.Decoding;
 
@@ -9,6 +10,7 @@ public static partial class PacketDecoder
     /// the outer IP header count (<see cref="DecodedPacket.Vlan"/> is the outermost, as tshark's first vlan.id);
     /// tags on an Ethernet frame inside a tunnel belong to the tunnelled network, not to the capture point.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LayerKind Vlan(ReadOnlySpan<byte> f, ref DecodeState s, ref DecodedPacket p)
     {
         int o = s.Offset;
