@@ -16,7 +16,7 @@ internal sealed partial class FlowTable
             while (_head[list] >= 0)
             {
                 int slot = _head[list];
-                ref FlowEntry e = ref _entries[slot];
+                ref FlowEntry e = ref E(slot);
                 if (e.Mode is EntryMode.Head or EntryMode.Continuing)
                 {
                     if (now - e.Last <= IdleOf(e.Key))
@@ -64,7 +64,7 @@ internal sealed partial class FlowTable
     {
         for (int slot = _count - 1; slot >= 0; slot--)
         {
-            ref FlowEntry e = ref _entries[slot];
+            ref FlowEntry e = ref E(slot);
             if (e.Mode != EntryMode.Flow)
             {
                 if (e.Mode == EntryMode.Continuing && now - e.Last > IdleOf(e.Key))
@@ -98,7 +98,7 @@ internal sealed partial class FlowTable
         SweepAll(now);
         for (int slot = _count - 1; slot >= 0; slot--)
         {
-            ref FlowEntry e = ref _entries[slot];
+            ref FlowEntry e = ref E(slot);
             if (e.Mode == EntryMode.Flow)
             {
                 EndReason reason = !e.IsClosed ? EndReason.Eof
@@ -130,9 +130,9 @@ internal sealed partial class FlowTable
         for (int list = 0; list < ListEnded; list++)
         {
             int h = _head[list];
-            if (h >= 0 && _entries[h].Last < oldest)
+            if (h >= 0 && E(h).Last < oldest)
             {
-                oldest = _entries[h].Last;
+                oldest = E(h).Last;
                 victim = h;
             }
         }
@@ -140,7 +140,7 @@ internal sealed partial class FlowTable
         {
             victim = 0; // every slot is unlisted (cannot happen for flows; defensive)
         }
-        ref FlowEntry e = ref _entries[victim];
+        ref FlowEntry e = ref E(victim);
         if (e.Mode == EntryMode.Flow)
         {
             EvictedCount++;

@@ -29,7 +29,7 @@ internal sealed partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ContinueOrRestart(int slot, in FlowPacket p)
     {
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         if (e.Mode == EntryMode.Continuing)
         {
             Start(slot, p, continuation: p.Time - e.Last <= IdleOf(e.Key));
@@ -52,7 +52,7 @@ internal sealed partial class FlowTable
 
     private void EndAndRestart(int slot, in FlowPacket p, EndReason reason)
     {
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         Sink.Ended(this, ref e, reason);
         // After an active cut the connection goes on in a new record, unless it also went quiet for longer
         // than the idle timeout (then the packet is a new flow).
@@ -96,11 +96,14 @@ internal sealed partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start(int slot, in FlowPacket p, bool continuation)
     {
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         byte orig = continuation ? e.Orig : (byte)(p.Dir & 1);
         byte history = continuation ? (byte)(e.History & (HistoryBits.SynA | HistoryBits.SynB | HistoryBits.SynAckA | HistoryBits.SynAckB)) : (byte)0;
         uint isn = continuation ? e.Isn : 0;
-        _extraFiles[slot] = null;
+        if (_extraFiles.Count != 0)
+        {
+            _extraFiles.Remove(slot);
+        }
         Unlink(slot);
         e.Mode = EntryMode.Flow;
         e.First = p.Time;
@@ -155,10 +158,11 @@ internal sealed partial class FlowTable
 
     private void NewFile(ref FlowEntry e, int slot)
     {
-        if (CurrentFile != e.LastFile + 1 || _extraFiles[slot] is not null)
+        List<int>? extra = ExtraFiles(slot);
+        if (CurrentFile != e.LastFile + 1 || extra is not null)
         {
             // Not a contiguous run of files any more: keep the explicit list (rare, allocates per flow).
-            List<int> files = _extraFiles[slot] ??= ContiguousFiles(e);
+            List<int> files = extra ?? (_extraFiles[slot] = ContiguousFiles(e));
             files.Add(CurrentFile);
         }
         e.LastFile = CurrentFile;

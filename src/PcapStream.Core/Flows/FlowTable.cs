@@ -19,8 +19,13 @@ internal sealed partial class FlowTable
 {
     internal const int ListTcp = 0, ListOther = 1, ListIcmp = 2, ListClosed = 3, ListEnded = 4, ListCount = 5;
 
-    private FlowEntry[] _entries;
-    private List<int>?[] _extraFiles; // files of a flow whose files are not a contiguous run (rare)
+    // Entries in fixed chunks of 4096 (~750 KB): growing adds a chunk instead of doubling and copying one array,
+    // so memory follows the flow count (no half-empty array after a doubling, no old+new copy at the peak).
+    private const int ChunkBits = 12, ChunkSize = 1 << ChunkBits, ChunkMask = ChunkSize - 1;
+    private FlowEntry[][] _chunks;
+    private int _capacity;
+    // Files of a flow whose files are not a contiguous run, by slot (rare: a dictionary, not 8 bytes per slot).
+    private readonly Dictionary<int, List<int>> _extraFiles = [];
     private int[] _buckets;           // slot + 1; 0 = empty
     private int _mask;
     private int _count;
@@ -33,9 +38,13 @@ internal sealed partial class FlowTable
         ArgumentNullException.ThrowIfNull(settings);
         _maxFlows = Math.Max(2, settings.MaxFlows);
         int capacity = Math.Clamp(initialCapacity, Math.Min(16, _maxFlows), _maxFlows);
-        _entries = new FlowEntry[capacity];
-        _extraFiles = new List<int>?[capacity];
-        _buckets = new int[RoundUpPow2(capacity * 2)];
+        _chunks = new FlowEntry[(capacity + ChunkSize - 1) >> ChunkBits][];
+        for (int i = 0; i < _chunks.Length; i++)
+        {
+            _chunks[i] = new FlowEntry[ChunkSize];
+        }
+        _capacity = _chunks.Length << ChunkBits;
+        _buckets = new int[RoundUpPow2(_capacity * 2)];
         _mask = _buckets.Length - 1;
         _head.AsSpan().Fill(-1);
         _tail.AsSpan().Fill(-1);
@@ -66,19 +75,32 @@ internal sealed partial class FlowTable
     public long EvictedCount { get; internal set; }
 
     /// <summary>The slot array (valid indexes 0 .. Count-1).</summary>
-    internal ref FlowEntry this[int slot] => ref _entries[slot];
+    internal ref FlowEntry this[int slot] => ref E(slot);
+
+    /// <summary>The entry of a slot (0 .. Count-1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref FlowEntry E(int slot) => ref _chunks[slot >> ChunkBits][slot & ChunkMask];
 
     /// <summary>Files of the slot's flow beyond a contiguous run, or null.</summary>
-    internal List<int>? ExtraFiles(int slot) => _extraFiles[slot];
+    internal List<int>? ExtraFiles(int slot) => _extraFiles.Count != 0 ? _extraFiles.GetValueOrDefault(slot) : null;
 
-    internal void SetExtraFiles(int slot, List<int>? files) => _extraFiles[slot] = files;
+    internal void SetExtraFiles(int slot, List<int>? files)
+    {
+        if (files is null)
+        {
+            _extraFiles.Remove(slot);
+        }
+        else
+        {
+            _extraFiles[slot] = files;
+        }
+    }
 
     /// <summary>Finds the slot of a key, or returns the one's complement of the empty bucket where it would go.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(in FlowKey key, int hash)
     {
         int[] buckets = _buckets;
-        FlowEntry[] entries = _entries;
         int mask = _mask;
         int b = hash & mask;
         while (true)
@@ -88,7 +110,7 @@ internal sealed partial class FlowTable
             {
                 return ~b;
             }
-            ref FlowEntry e = ref entries[s];
+            ref FlowEntry e = ref E(s);
             if (e.Hash == hash && e.Key.Equals(key))
             {
                 return s;
@@ -108,7 +130,7 @@ internal sealed partial class FlowTable
         {
             EvictOne(now);
         }
-        if (_count == _entries.Length)
+        if (_count == _capacity)
         {
             Grow();
         }
@@ -117,7 +139,7 @@ internal sealed partial class FlowTable
         b = ~b;
         int slot = _count++;
         _buckets[b] = slot + 1;
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         e = default;
         e.Key = key;
         e.Hash = hash;
@@ -132,7 +154,7 @@ internal sealed partial class FlowTable
     {
         Unlink(slot);
         int mask = _mask;
-        int b = _entries[slot].Hash & mask;
+        int b = E(slot).Hash & mask;
         while (_buckets[b] != slot + 1)
         {
             b = (b + 1) & mask;
@@ -147,7 +169,7 @@ internal sealed partial class FlowTable
             {
                 break;
             }
-            int k = _entries[s].Hash & mask;
+            int k = E(s).Hash & mask;
             bool between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!between)
             {
@@ -160,34 +182,40 @@ internal sealed partial class FlowTable
         int last = --_count;
         if (slot != last)
         {
-            ref FlowEntry moved = ref _entries[last];
+            ref FlowEntry moved = ref E(last);
             int mb = moved.Hash & mask;
             while (_buckets[mb] != last + 1)
             {
                 mb = (mb + 1) & mask;
             }
             _buckets[mb] = slot + 1;
-            _entries[slot] = moved;
-            _extraFiles[slot] = _extraFiles[last];
-            ref FlowEntry e = ref _entries[slot];
-            if (e.Prev >= 0) _entries[e.Prev].Next = slot; else if (e.List < ListCount) _head[e.List] = slot;
-            if (e.Next >= 0) _entries[e.Next].Prev = slot; else if (e.List < ListCount) _tail[e.List] = slot;
+            E(slot) = moved;
+            if (_extraFiles.Count != 0)
+            {
+                SetExtraFiles(slot, _extraFiles.GetValueOrDefault(last));
+            }
+            ref FlowEntry e = ref E(slot);
+            if (e.Prev >= 0) E(e.Prev).Next = slot; else if (e.List < ListCount) _head[e.List] = slot;
+            if (e.Next >= 0) E(e.Next).Prev = slot; else if (e.List < ListCount) _tail[e.List] = slot;
         }
-        _extraFiles[last] = null;
+        if (_extraFiles.Count != 0)
+        {
+            _extraFiles.Remove(last);
+        }
     }
 
     private void Grow()
     {
-        int capacity = (int)Math.Min((long)_entries.Length * 2, _maxFlows);
-        Array.Resize(ref _entries, capacity);
-        Array.Resize(ref _extraFiles, capacity);
+        Array.Resize(ref _chunks, _chunks.Length + 1);
+        _chunks[^1] = new FlowEntry[ChunkSize];
+        int capacity = _capacity += ChunkSize;
         if (capacity * 2 > _buckets.Length)
         {
             _buckets = new int[RoundUpPow2(capacity * 2)];
             _mask = _buckets.Length - 1;
             for (int s = 0; s < _count; s++)
             {
-                int b = _entries[s].Hash & _mask;
+                int b = E(s).Hash & _mask;
                 while (_buckets[b] != 0)
                 {
                     b = (b + 1) & _mask;
@@ -201,7 +229,7 @@ internal sealed partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void MoveToTail(int slot, int list)
     {
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         if (e.List == list && e.Next < 0)
         {
             return; // already the tail: the common case for a busy flow
@@ -210,20 +238,20 @@ internal sealed partial class FlowTable
         e.List = (byte)list;
         e.Prev = _tail[list];
         e.Next = -1;
-        if (e.Prev >= 0) _entries[e.Prev].Next = slot; else _head[list] = slot;
+        if (e.Prev >= 0) E(e.Prev).Next = slot; else _head[list] = slot;
         _tail[list] = slot;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unlink(int slot)
     {
-        ref FlowEntry e = ref _entries[slot];
+        ref FlowEntry e = ref E(slot);
         if (e.List >= ListCount)
         {
             return;
         }
-        if (e.Prev >= 0) _entries[e.Prev].Next = e.Next; else _head[e.List] = e.Next;
-        if (e.Next >= 0) _entries[e.Next].Prev = e.Prev; else _tail[e.List] = e.Prev;
+        if (e.Prev >= 0) E(e.Prev).Next = e.Next; else _head[e.List] = e.Next;
+        if (e.Next >= 0) E(e.Next).Prev = e.Prev; else _tail[e.List] = e.Prev;
         e.Prev = e.Next = -1;
         e.List = 255;
     }
