@@ -1,0 +1,29 @@
+using Parquet;
+
+namespace PcapStream.Sinks;
+
+/// <summary>How the Parquet sinks write.</summary>
+public sealed record SinkOptions
+{
+    /// <summary>
+    /// Rows per packets row group. 128 Ki rows is ~45 MB of column buffers per open partition per core; large
+    /// enough for good compression and pruning, small enough that memory stays bounded whatever the input size.
+    /// </summary>
+    public int PacketRowGroupRows { get; init; } = 131_072;
+
+    /// <summary>Rows per flows row group.</summary>
+    public int FlowRowGroupRows { get; init; } = 262_144;
+
+    /// <summary>False turns the packets dataset off (flows only).</summary>
+    public bool WritePackets { get; init; } = true;
+
+    /// <summary>Compression codec: zstd (default) or snappy. See docs/streaming.md for the measurement.</summary>
+    public CompressionMethod Compression { get; init; } = CompressionMethod.Zstd;
+
+    internal ParquetOptions Parquet => new()
+    {
+        CompressionMethod = Compression,
+        // Fastest level: the job must keep up with the capture; zstd's fastest level still beats snappy on size.
+        CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
+    };
+}
