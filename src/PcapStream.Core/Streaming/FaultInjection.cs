@@ -19,6 +19,8 @@ public static class FaultInjection
     {
         if (Pauses.Count > 0 && Pauses.TryGetValue(point, out int ms))
         {
+            // Announced so a crash test can kill exactly here.
+            Console.Error.WriteLine("pcapstream: fault-pause " + point);
             Thread.Sleep(ms);
         }
         if (Failures.Count > 0 && Failures.ContainsKey(point))
