@@ -9,7 +9,11 @@ public sealed record SinkOptions
     /// Rows per packets row group. 128 Ki rows is ~45 MB of column buffers per open partition per core; large
     /// enough for good compression and pruning, small enough that memory stays bounded whatever the input size.
     /// </summary>
-    public int PacketRowGroupRows { get; init; } = 131_072;
+    public int PacketRowGroupRows { get; init; } = TestRowGroupRows ?? 131_072;
+
+    // Crash tests shrink row groups so a small capture has several Parquet writes to be killed in.
+    private static int? TestRowGroupRows =>
+        int.TryParse(Environment.GetEnvironmentVariable("PCAPSTREAM_TEST_PACKET_ROW_GROUP"), out int rows) && rows > 0 ? rows : null;
 
     /// <summary>Rows per flows row group.</summary>
     public int FlowRowGroupRows { get; init; } = 262_144;
