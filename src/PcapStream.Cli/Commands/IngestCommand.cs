@@ -17,7 +17,7 @@ public static class IngestCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", Required = true };
         var noPackets = new Option<bool>("--no-packets") { Description = "Write only the flows dataset." };
         var maxFiles = new Option<int>("--max-files-per-batch") { Description = "Most files per batch (0 = no limit); bounds memory for very many files.", DefaultValueFactory = _ => 64 };
-        var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "zstd" };
+        var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "snappy" };
         var command = new Command("ingest", "Ingest finished captures once into the Parquet datasets (same outputs as run).")
         {
             inputs, output, noPackets, maxFiles, compression,

@@ -23,7 +23,7 @@ public static class RunCommand
         var completion = new Option<CompletionMode>("--completion") { Description = "How a file is known to be complete: Auto, Rename (hidden until renamed), Newest (all but the newest), All.", DefaultValueFactory = _ => CompletionMode.Auto };
         var fileIdle = new Option<string>("--file-idle") { Description = "Newest-in-stream: the newest file is complete after this long unchanged.", DefaultValueFactory = _ => "60s" };
         var staleHidden = new Option<string>("--stale-hidden-after") { Description = "Take hidden files left by a crashed capture after this long unchanged (0 = never).", DefaultValueFactory = _ => "1h" };
-        var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "zstd" };
+        var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "snappy" };
         var command = new Command("run", "The streaming job: watch a capture folder and write packets and flows to Parquet, exactly once.")
         {
             input, output, interval, once, flushAtEnd, maxFiles, noPackets, completion, fileIdle, staleHidden, compression,
