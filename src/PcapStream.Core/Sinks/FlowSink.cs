@@ -1,53 +1,23 @@
 using Parquet;
 using Parquet.Schema;
 using PcapStream.Flows;
+using PcapStream.Output;
+using F = PcapStream.Output.FlowColumn;
 
 namespace PcapStream.Sinks;
 
 /// <summary>
-/// The <c>flows</c> dataset: schema (DESIGN.md "Records" order; timestamps plain TIMESTAMP(MICROS), values UTC)
-/// and the writer of one capture stream's ended flows of a batch, partitioned by the hour of the first packet,
-/// named part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet.
+/// The <c>flows</c> dataset: schema from <see cref="FlowColumns"/> (THE column list) and the writer of one capture
+/// stream's ended flows of a batch, partitioned by the hour of the first packet, named
+/// part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet.
 /// </summary>
 internal static class FlowSink
 {
-    private static readonly DateTimeDataField FirstSeen = new("firstSeen", DateTimeFormat.Timestamp, isAdjustedToUTC: false, unit: DateTimeTimeUnit.Micros);
-    private static readonly DateTimeDataField LastSeen = new("lastSeen", DateTimeFormat.Timestamp, isAdjustedToUTC: false, unit: DateTimeTimeUnit.Micros);
-    private static readonly DataField<string> FlowId = new("flowId", nullable: false);
-    private static readonly DataField<string> CommunityId = new("communityId", nullable: true);
-    private static readonly DataField<string> Sensor = new("sensor", nullable: false);
-    private static readonly DataField<long> FirstSeenNanos = new("firstSeenNanos");
-    private static readonly DataField<long> LastSeenNanos = new("lastSeenNanos");
-    private static readonly DataField<double> DurationSeconds = new("durationSeconds");
-    private static readonly DataField<int> IpVersion = new("ipVersion");
-    private static readonly DataField<string> Protocol = new("protocol", nullable: false);
-    private static readonly DataField<int> IpProto = new("ipProto");
-    private static readonly DataField<string> SrcIP = new("srcIP", nullable: false);
-    private static readonly DataField<int?> SrcPort = new("srcPort");
-    private static readonly DataField<string> DstIP = new("dstIP", nullable: false);
-    private static readonly DataField<int?> DstPort = new("dstPort");
-    private static readonly DataField<int?> Vlan = new("vlan");
-    private static readonly DataField<long>[] Counters =
-    [
-        new("srcPackets"), new("dstPackets"), new("srcBytes"), new("dstBytes"),
-        new("srcIpBytes"), new("dstIpBytes"), new("srcPayloadBytes"), new("dstPayloadBytes"),
-    ];
-    private static readonly DataField<int> TcpFlagsSrc = new("tcpFlagsSrc");
-    private static readonly DataField<int> TcpFlagsDst = new("tcpFlagsDst");
-    private static readonly DataField<string> ConnState = new("connState", nullable: false);
-    private static readonly DataField<string> EndReasonField = new("endReason", nullable: false);
-    private static readonly ListField Files = new("files", new DataField<string>("element", nullable: false));
-
-    private static readonly string[] EndReasonNames = ["idle", "active", "fin", "rst", "eof", "evicted"];
-
     /// <summary>The schema, column order as written.</summary>
-    public static readonly ParquetSchema Schema = new(
-        FlowId, CommunityId, Sensor, FirstSeen, LastSeen, FirstSeenNanos, LastSeenNanos, DurationSeconds, IpVersion,
-        Protocol, IpProto, SrcIP, SrcPort, DstIP, DstPort, Vlan, Counters[0], Counters[1], Counters[2], Counters[3],
-        Counters[4], Counters[5], Counters[6], Counters[7], TcpFlagsSrc, TcpFlagsDst, ConnState, EndReasonField, Files);
+    public static readonly ParquetSchema Schema = ParquetColumns.SchemaOf(FlowColumns.Columns);
 
     /// <summary>Schema name of an end reason (idle, active, fin, rst, eof, evicted).</summary>
-    public static string NameOf(EndReason reason) => EndReasonNames[(int)reason];
+    public static string NameOf(EndReason reason) => FlowColumns.EndReasonName(reason);
 
     /// <summary>Writes <paramref name="flows"/> (one stream's, one batch's) and returns the part files written.</summary>
     public static async Task<List<string>> WriteAsync(string output, long batch, int streamIndex, IReadOnlyList<FlowRecord> flows,
@@ -89,101 +59,65 @@ internal static class FlowSink
     private static async Task WriteRowGroupAsync(ParquetWriter writer, List<FlowRecord> flows, int start, int n,
         AddressTextCache addresses, CancellationToken cancel)
     {
-        var text = new string[n];
-        var longs = new long[n];
-        var ints = new int[n];
-        var nullableInts = new int?[n];
-        var times = new DateTime[n];
-        var doubles = new double[n];
+        var c = new RowGroupColumns(FlowColumns.Columns, Schema, n);
+        ReadOnlyMemory<char>?[] flowId = c.Nullable<ReadOnlyMemory<char>>((int)F.FlowId),
+            communityId = c.Nullable<ReadOnlyMemory<char>>((int)F.CommunityId),
+            sensor = c.Nullable<ReadOnlyMemory<char>>((int)F.Sensor),
+            protocol = c.Nullable<ReadOnlyMemory<char>>((int)F.Protocol),
+            srcIp = c.Nullable<ReadOnlyMemory<char>>((int)F.SrcIP),
+            dstIp = c.Nullable<ReadOnlyMemory<char>>((int)F.DstIP),
+            connState = c.Nullable<ReadOnlyMemory<char>>((int)F.ConnState),
+            endReason = c.Nullable<ReadOnlyMemory<char>>((int)F.EndReason);
+        DateTime[] firstSeen = c.Values<DateTime>((int)F.FirstSeen), lastSeen = c.Values<DateTime>((int)F.LastSeen);
+        long[] firstNanos = c.Values<long>((int)F.FirstSeenNanos), lastNanos = c.Values<long>((int)F.LastSeenNanos);
+        double[] duration = c.Values<double>((int)F.DurationSeconds);
+        int[] ipVersion = c.Values<int>((int)F.IpVersion), ipProto = c.Values<int>((int)F.IpProto);
+        int?[] srcPort = c.Nullable<int>((int)F.SrcPort), dstPort = c.Nullable<int>((int)F.DstPort), vlan = c.Nullable<int>((int)F.Vlan),
+            flagsSrc = c.Nullable<int>((int)F.TcpFlagsSrc), flagsDst = c.Nullable<int>((int)F.TcpFlagsDst);
+        long[][] counters = new long[8][];
+        for (int k = 0; k < 8; k++)
+        {
+            counters[k] = c.Values<long>((int)F.SrcPackets + k);
+        }
+        StringList files = c.List((int)F.Files);
+        for (int i = 0; i < n; i++)
+        {
+            FlowRecord f = flows[start + i];
+            bool v4 = f.IpVersion == 4;
+            flowId[i] = f.FlowId.AsMemory();
+            communityId[i] = f.CommunityId.AsMemory();
+            sensor[i] = f.Sensor.AsMemory();
+            firstSeen[i] = DateTime.UnixEpoch.AddTicks(f.FirstSeenNanos / 100);
+            lastSeen[i] = DateTime.UnixEpoch.AddTicks(f.LastSeenNanos / 100);
+            firstNanos[i] = f.FirstSeenNanos;
+            lastNanos[i] = f.LastSeenNanos;
+            duration[i] = f.DurationSeconds;
+            ipVersion[i] = f.IpVersion;
+            protocol[i] = f.Protocol.AsMemory();
+            ipProto[i] = f.IpProto;
+            srcIp[i] = addresses.Get(f.SrcIP, v4).AsMemory();
+            srcPort[i] = f.SrcPort;
+            dstIp[i] = addresses.Get(f.DstIP, v4).AsMemory();
+            dstPort[i] = f.DstPort;
+            vlan[i] = f.Vlan;
+            counters[0][i] = f.SrcPackets;
+            counters[1][i] = f.DstPackets;
+            counters[2][i] = f.SrcBytes;
+            counters[3][i] = f.DstBytes;
+            counters[4][i] = f.SrcIpBytes;
+            counters[5][i] = f.DstIpBytes;
+            counters[6][i] = f.SrcPayloadBytes;
+            counters[7][i] = f.DstPayloadBytes;
+            // The flag unions exist only for TCP (FlowColumns' null rule).
+            bool tcp = f.IpProto == 6;
+            flagsSrc[i] = tcp ? f.TcpFlagsSrc : null;
+            flagsDst[i] = tcp ? f.TcpFlagsDst : null;
+            connState[i] = f.ConnState.AsMemory();
+            endReason[i] = FlowColumns.EndReasonName(f.EndReason).AsMemory();
+            files.AddRow(f.Files);
+        }
         using ParquetRowGroupWriter rg = writer.CreateRowGroup();
-
-        async Task Strings(DataField field, Func<FlowRecord, string> get)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                text[i] = get(flows[start + i]);
-            }
-            await rg.WriteAsync(field, text, null);
-        }
-        async Task Longs(DataField field, Func<FlowRecord, long> get)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                longs[i] = get(flows[start + i]);
-            }
-            await rg.WriteAsync<long>(field, longs, null, null, cancel);
-        }
-        async Task Ints(DataField field, Func<FlowRecord, int> get)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                ints[i] = get(flows[start + i]);
-            }
-            await rg.WriteAsync<int>(field, ints, null, null, cancel);
-        }
-        async Task NullableInts(DataField field, Func<FlowRecord, int?> get)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                nullableInts[i] = get(flows[start + i]);
-            }
-            await rg.WriteAsync<int>(field, nullableInts, null, null, cancel);
-        }
-        async Task Times(DataField field, Func<FlowRecord, long> get)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                times[i] = DateTime.UnixEpoch.AddTicks(get(flows[start + i]) / 100);
-            }
-            await rg.WriteAsync<DateTime>(field, times, null, null, cancel);
-        }
-
-        await Strings(FlowId, f => f.FlowId);
-        await Strings(CommunityId, f => f.CommunityId);
-        await Strings(Sensor, f => f.Sensor);
-        await Times(FirstSeen, f => f.FirstSeenNanos);
-        await Times(LastSeen, f => f.LastSeenNanos);
-        await Longs(FirstSeenNanos, f => f.FirstSeenNanos);
-        await Longs(LastSeenNanos, f => f.LastSeenNanos);
-        for (int i = 0; i < n; i++)
-        {
-            doubles[i] = flows[start + i].DurationSeconds;
-        }
-        await rg.WriteAsync<double>(DurationSeconds, doubles, null, null, cancel);
-        await Ints(IpVersion, f => f.IpVersion);
-        await Strings(Protocol, f => f.Protocol);
-        await Ints(IpProto, f => f.IpProto);
-        await Strings(SrcIP, f => addresses.Get(f.SrcIP));
-        await NullableInts(SrcPort, f => f.SrcPort);
-        await Strings(DstIP, f => addresses.Get(f.DstIP));
-        await NullableInts(DstPort, f => f.DstPort);
-        await NullableInts(Vlan, f => f.Vlan);
-        await Longs(Counters[0], f => f.SrcPackets);
-        await Longs(Counters[1], f => f.DstPackets);
-        await Longs(Counters[2], f => f.SrcBytes);
-        await Longs(Counters[3], f => f.DstBytes);
-        await Longs(Counters[4], f => f.SrcIpBytes);
-        await Longs(Counters[5], f => f.DstIpBytes);
-        await Longs(Counters[6], f => f.SrcPayloadBytes);
-        await Longs(Counters[7], f => f.DstPayloadBytes);
-        await Ints(TcpFlagsSrc, f => f.TcpFlagsSrc);
-        await Ints(TcpFlagsDst, f => f.TcpFlagsDst);
-        await Strings(ConnState, f => f.ConnState);
-        await Strings(EndReasonField, f => NameOf(f.EndReason));
-
-        // A list column: one value per file, repetition level 0 starts a row, 1 continues it.
-        var files = new List<string>(n * 2);
-        var levels = new List<int>(n * 2);
-        for (int i = 0; i < n; i++)
-        {
-            IReadOnlyList<string> list = flows[start + i].Files;
-            for (int k = 0; k < list.Count; k++)
-            {
-                files.Add(list[k]);
-                levels.Add(k == 0 ? 0 : 1);
-            }
-        }
-        await rg.WriteAsync((DataField)Files.Item, files, levels.ToArray());
+        await c.WriteAsync(rg, n, cancel);
         rg.CompleteValidate();
     }
 }

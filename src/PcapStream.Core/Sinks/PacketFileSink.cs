@@ -23,10 +23,18 @@ internal sealed class PacketFileSink : IAsyncDisposable
     private long _lastHour = long.MinValue;
     private Partition? _last;
 
-    private sealed class Partition(PacketRowBuffer buffer)
+    // At most this many partitions hold a row buffer at once. A file's packets are in time order, so they move
+    // from one hour to the next; a straggler from the previous hour still finds its buffer. When a third hour
+    // needs a buffer, the least recently used one is written out as a (shorter) row group and handed over:
+    // memory per file stays bounded whatever the number of hours it spans.
+    private const int MaxBufferedPartitions = 2;
+    private long _useClock;
+
+    private sealed class Partition
     {
-        public PacketRowBuffer Buffer { get; } = buffer;
+        public PacketRowBuffer? Buffer { get; set; }
         public PartFile? File { get; set; }
+        public long LastUse { get; set; }
     }
 
     public PacketFileSink(string output, long batch, int fileIndex, SinkOptions options, ConcurrentBag<PacketRowBuffer> pool,
@@ -45,11 +53,12 @@ internal sealed class PacketFileSink : IAsyncDisposable
     public long Rows { get; private set; }
 
     /// <summary>Adds one packet row; writes a row group when its partition's buffer is full.</summary>
-    public void Add(in DecodedPacket packet, long timestampNanos, string sensor, string file, long fileOffset, long frameNumber, string? communityId)
+    public void Add(in DecodedPacket packet, long timestampNanos, bool hasTimestamp, string sensor, string file, long fileOffset,
+        long frameNumber, string? communityId)
     {
         long hour = DatasetLayout.HourOf(timestampNanos);
-        Partition partition = hour == _lastHour ? _last! : Find(hour);
-        partition.Buffer.Add(packet, timestampNanos, sensor, file, fileOffset, frameNumber, communityId, _addresses);
+        Partition partition = hour == _lastHour && _last!.Buffer is not null ? _last : Find(hour);
+        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, communityId, _addresses);
         Rows++;
         if (partition.Buffer.IsFull)
         {
@@ -63,7 +72,7 @@ internal sealed class PacketFileSink : IAsyncDisposable
         var paths = new List<string>(_partitions.Count);
         foreach ((long hour, Partition partition) in _partitions)
         {
-            if (partition.Buffer.Count > 0)
+            if (partition.Buffer is { Count: > 0 })
             {
                 await FlushAsync(hour, partition);
             }
@@ -80,24 +89,55 @@ internal sealed class PacketFileSink : IAsyncDisposable
     {
         if (!_partitions.TryGetValue(hour, out Partition? partition))
         {
-            if (!_pool.TryTake(out PacketRowBuffer? buffer))
-            {
-                buffer = new PacketRowBuffer(_options.PacketRowGroupRows);
-            }
-            partition = new Partition(buffer);
+            partition = new Partition();
             _partitions.Add(hour, partition);
         }
+        if (partition.Buffer is null)
+        {
+            partition.Buffer = TakeBuffer();
+        }
+        partition.LastUse = ++_useClock;
         _lastHour = hour;
         _last = partition;
         return partition;
+    }
+
+    private PacketRowBuffer TakeBuffer()
+    {
+        int buffered = 0;
+        long oldestHour = 0;
+        Partition? oldest = null;
+        foreach ((long h, Partition p) in _partitions)
+        {
+            if (p.Buffer is null)
+            {
+                continue;
+            }
+            buffered++;
+            if (oldest is null || p.LastUse < oldest.LastUse)
+            {
+                (oldest, oldestHour) = (p, h);
+            }
+        }
+        if (buffered >= MaxBufferedPartitions && oldest is not null)
+        {
+            if (oldest.Buffer!.Count > 0)
+            {
+                FlushAsync(oldestHour, oldest).GetAwaiter().GetResult();
+            }
+            PacketRowBuffer reused = oldest.Buffer;
+            oldest.Buffer = null;
+            return reused;
+        }
+        return _pool.TryTake(out PacketRowBuffer? buffer) ? buffer : new PacketRowBuffer(_options.PacketRowGroupRows);
     }
 
     private async Task FlushAsync(long hour, Partition partition)
     {
         _cancel.ThrowIfCancellationRequested();
         partition.File ??= await PartFile.CreateAsync(DatasetLayout.PartitionDirectory(_output, DatasetLayout.Packets, hour),
-            DatasetLayout.PartName(_batch, _fileIndex), PacketSchema.Schema, _options.Parquet, _cancel);
-        await partition.Buffer.WriteRowGroupAsync(partition.File.Writer, _cancel);
+            DatasetLayout.PartName(_batch, _fileIndex), PacketRowBuffer.Schema, _options.Parquet, _cancel);
+        await partition.Buffer!.WriteRowGroupAsync(partition.File.Writer, _cancel);
         FaultInjection.Pause("row-group");
     }
 
@@ -110,8 +150,11 @@ internal sealed class PacketFileSink : IAsyncDisposable
             {
                 await partition.File.DisposeAsync();
             }
-            partition.Buffer.Clear();
-            _pool.Add(partition.Buffer);
+            if (partition.Buffer is not null)
+            {
+                partition.Buffer.Clear();
+                _pool.Add(partition.Buffer);
+            }
         }
         _partitions.Clear();
     }

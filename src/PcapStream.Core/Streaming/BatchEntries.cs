@@ -34,6 +34,11 @@ public sealed record SkippedFile(string Path, string Reason);
 public sealed record SourceEntry
 {
     public long Batch { get; init; }
+    /// <summary>
+    /// Absolute folder the files' <c>relative</c> paths (the <c>file</c> column) are under: the input folder, or
+    /// the deepest folder holding every input. <c>extract</c> reads it to find the captures.
+    /// </summary>
+    public string? InputRoot { get; init; }
     public long WallClockMs { get; init; }
     public List<SourceFile> Files { get; init; } = [];
     public List<StreamExpiry> Expire { get; init; } = [];

@@ -35,10 +35,11 @@ internal sealed class BatchExecutor
         DatasetLayout.DeleteBatchOutputs(output, entry.Batch);
         try
         {
-            FileResult[] results = DecodeAll(entry, cancel);
             (StateHeader header, Dictionary<string, byte[]> states) = ReadState(entry.Batch - 1);
             var commit = new CommitEntry { Batch = entry.Batch, FileCount = entry.Files.Count };
-            long flowCount = StitchAndWrite(entry, results, header, states, commit, out StateHeader newHeader, out List<byte[]> newStates, cancel);
+            var stitch = new StitchRun(_options, entry, header, states);
+            FileResult[] results = DecodeAll(entry, stitch, cancel);
+            long flowCount = Finish(entry, stitch, commit, out StateHeader newHeader, out List<byte[]> newStates, cancel);
             FaultInjection.Pause("after-sinks");
             WriteState(entry.Batch, newHeader, newStates);
             FaultInjection.Pause("after-state");
@@ -104,15 +105,78 @@ internal sealed class BatchExecutor
         }
     }
 
-    private FileResult[] DecodeAll(SourceEntry entry, CancellationToken cancel)
+    // Decodes the files in parallel while this thread stitches each finished file into its stream, in file
+    // order: stitching overlaps decoding instead of running after it, and a file's segments are dropped as soon
+    // as they are stitched, so the batch holds only the files decoded but not yet stitched.
+    private FileResult[] DecodeAll(SourceEntry entry, StitchRun stitch, CancellationToken cancel)
     {
-        var results = new FileResult[entry.Files.Count];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancel };
+        int count = entry.Files.Count;
+        var results = new FileResult[count];
+        var done = new SemaphoreSlim[count];
+        for (int i = 0; i < count; i++)
+        {
+            done[i] = new SemaphoreSlim(0, 1);
+        }
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = failed.Token };
+        Task decode = Task.Run(() =>
+        {
+            try
+            {
+                Parallel.For(0, count, parallel, i =>
+                {
+                    try
+                    {
+                        results[i] = FileDecoder.Decode(entry.Files[i], i, entry.Batch, _options.Output, _options.Flows, _options.Sinks,
+                            _buffers, Progress, failed.Token);
+                    }
+                    finally
+                    {
+                        done[i].Release();
+                    }
+                });
+            }
+            finally
+            {
+                // Wake the stitcher for files never started (cancel or failure), so it sees the error.
+                for (int i = 0; i < count; i++)
+                {
+                    if (results[i] is null && done[i].CurrentCount == 0)
+                    {
+                        try
+                        {
+                            done[i].Release();
+                        }
+                        catch (SemaphoreFullException)
+                        {
+                        }
+                    }
+                }
+            }
+        }, CancellationToken.None);
         try
         {
-            Parallel.For(0, results.Length, parallel, i =>
-                results[i] = FileDecoder.Decode(entry.Files[i], i, entry.Batch, _options.Output, _options.Flows, _options.Sinks,
-                    _buffers, Progress, cancel));
+            for (int i = 0; i < count; i++)
+            {
+                done[i].Wait(CancellationToken.None);
+                FileResult? r = results[i];
+                if (r is null)
+                {
+                    break; // decode failed or was cancelled: the task's exception says which
+                }
+                stitch.Add(r);
+                r.Segments = null;
+            }
+        }
+        catch
+        {
+            failed.Cancel();
+            WaitQuietly(decode);
+            throw;
+        }
+        try
+        {
+            decode.GetAwaiter().GetResult();
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
@@ -126,77 +190,58 @@ internal sealed class BatchExecutor
             }
             throw e.InnerExceptions[0];
         }
+        finally
+        {
+            foreach (SemaphoreSlim s in done)
+            {
+                s.Dispose();
+            }
+        }
         return results;
     }
 
-    private long StitchAndWrite(SourceEntry entry, FileResult[] results, StateHeader header, Dictionary<string, byte[]> states,
-        CommitEntry commit, out StateHeader newHeader, out List<byte[]> newStates, CancellationToken cancel)
+    private static void WaitQuietly(Task task)
     {
-        var infos = new SortedDictionary<string, StreamInfo>(StringComparer.Ordinal);
-        foreach (StreamInfo info in header.Streams)
+        try
         {
-            infos[info.Stream] = info;
+            task.Wait();
         }
-        foreach (SourceFile f in entry.Files)
+        catch (AggregateException)
         {
-            if (!infos.ContainsKey(f.Stream))
-            {
-                infos[f.Stream] = new StreamInfo { Stream = f.Stream };
-            }
+            // The stitcher's own failure is the one reported.
         }
-        var expire = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (StreamExpiry e in entry.Expire)
-        {
-            expire[e.Stream] = e.NowNanos;
-        }
+    }
 
+    // Ends the batch's stitching per stream (quiet-stream expiry, end-of-input flush), saves the open flows, and
+    // writes each stream's ended flows.
+    private long Finish(SourceEntry entry, StitchRun stitch, CommitEntry commit, out StateHeader newHeader,
+        out List<byte[]> newStates, CancellationToken cancel)
+    {
         long flowCount = 0;
-        int streamIndex = 0;
         newHeader = new StateHeader();
         newStates = [];
-        var ended = new List<FlowRecord>();
-        foreach ((string stream, StreamInfo info) in infos)
+        foreach (StitchRun.Stream s in stitch.Streams)
         {
             cancel.ThrowIfCancellationRequested();
-            int index = streamIndex++;
-            byte[]? state = states.GetValueOrDefault(stream);
-            long lastPacket = info.LastPacketNanos;
-            bool hasFiles = false;
-            foreach (FileResult r in results)
-            {
-                if (r.Source.Stream == stream)
-                {
-                    hasFiles = true;
-                    lastPacket = Math.Max(lastPacket, r.LastPacketNanos);
-                }
-            }
-            bool expires = expire.TryGetValue(stream, out long nowNanos);
-            if (!hasFiles && !expires && !(entry.Flush && state is not null))
+            StreamInfo info = s.Info;
+            bool expires = stitch.Expiry.TryGetValue(s.Name, out long nowNanos);
+            if (!s.HasFiles && !expires && !(entry.Flush && s.State is not null))
             {
                 newHeader.Streams.Add(info);
-                if (state is not null)
+                if (s.State is not null)
                 {
-                    newStates.Add(state);
+                    newStates.Add(s.State);
                 }
                 continue;
             }
-
-            FlowStitcher stitcher = new(_options.Flows, stream, state is null ? null : FlowState.ReadFrom(new MemoryStream(state)));
-            ended.Clear();
-            foreach (FileResult r in results)
-            {
-                if (r.Source.Stream == stream && r.Segments is not null)
-                {
-                    stitcher.Add(r.Segments, ended);
-                }
-            }
+            FlowStitcher stitcher = s.Stitcher();
             if (expires)
             {
-                stitcher.ExpireIdle(nowNanos, ended);
+                stitcher.ExpireIdle(nowNanos, s.Ended);
             }
             if (entry.Flush)
             {
-                stitcher.Flush(ended);
+                stitcher.Flush(s.Ended);
             }
             byte[]? saved = null;
             if (stitcher.OpenFlows > 0)
@@ -208,17 +253,17 @@ internal sealed class BatchExecutor
             }
             newHeader.Streams.Add(new StreamInfo
             {
-                Stream = stream,
-                LastPacketNanos = lastPacket,
-                LastFileWallMs = hasFiles ? entry.WallClockMs : info.LastFileWallMs,
+                Stream = s.Name,
+                LastPacketNanos = s.LastPacketNanos,
+                LastFileWallMs = s.HasFiles ? entry.WallClockMs : info.LastFileWallMs,
                 ExpiredAtNanos = expires ? nowNanos : info.ExpiredAtNanos,
                 StateLength = saved?.Length ?? 0,
             });
-            if (ended.Count > 0)
+            if (s.Ended.Count > 0)
             {
-                List<string> parts = FlowSink.WriteAsync(_options.Output, entry.Batch, index, ended, _options.Sinks, cancel).GetAwaiter().GetResult();
+                List<string> parts = FlowSink.WriteAsync(_options.Output, entry.Batch, s.Index, s.Ended, _options.Sinks, cancel).GetAwaiter().GetResult();
                 commit.Flows.AddRange(Relative(parts));
-                flowCount += ended.Count;
+                flowCount += s.Ended.Count;
             }
         }
         return flowCount;

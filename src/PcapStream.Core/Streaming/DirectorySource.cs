@@ -72,6 +72,38 @@ public sealed class DirectorySource
         _options = options;
         _exclude = exclude is null ? null : Path.GetFullPath(exclude).TrimEnd('/') + "/";
         _log = log;
+        InputRoot = CommonRoot(roots);
+    }
+
+    /// <summary>
+    /// The absolute folder the <c>file</c> column is relative to: the input folder, or for several inputs (or
+    /// files) the deepest folder holding them all. Recorded in every source log entry as <c>inputRoot</c>, so
+    /// <c>extract</c> finds the captures again.
+    /// </summary>
+    public string InputRoot { get; }
+
+    private static string CommonRoot(IReadOnlyList<string> roots)
+    {
+        string? common = null;
+        foreach (string root in roots)
+        {
+            string full = Path.GetFullPath(root).TrimEnd('/');
+            string dir = File.Exists(full) ? Path.GetDirectoryName(full) ?? "/" : full;
+            if (dir.Length == 0)
+            {
+                dir = "/";
+            }
+            if (common is null)
+            {
+                common = dir;
+                continue;
+            }
+            while (!(dir == common || dir.StartsWith(common.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            {
+                common = Path.GetDirectoryName(common) ?? "/";
+            }
+        }
+        return common ?? "/";
     }
 
     /// <summary>Taken files that changed afterwards (each change counted once).</summary>
@@ -93,7 +125,7 @@ public sealed class DirectorySource
             if (File.Exists(root))
             {
                 var info = new FileInfo(root);
-                Add(byStream, Describe(info, Path.GetFileName(root), "default"), hidden: false);
+                Add(byStream, Describe(info, Path.GetRelativePath(InputRoot, info.FullName), "default"), hidden: false);
                 continue;
             }
             if (!Directory.Exists(root))
@@ -110,6 +142,7 @@ public sealed class DirectorySource
                     continue;
                 }
                 string relative = Path.GetRelativePath(full, path);
+                string underRoot = Path.GetRelativePath(InputRoot, path);
                 int slash = relative.IndexOf('/', StringComparison.Ordinal);
                 string folder = Path.GetDirectoryName(relative) ?? "";
                 if (folder.Length > 0 && ("/" + folder).Contains("/.", StringComparison.Ordinal))
@@ -118,7 +151,7 @@ public sealed class DirectorySource
                 }
                 string stream = slash < 0 ? "default" : relative[..slash];
                 bool hidden = info.Name.StartsWith('.');
-                Add(byStream, Describe(info, relative, stream), hidden);
+                Add(byStream, Describe(info, underRoot, stream), hidden);
             }
         }
 
@@ -185,8 +218,10 @@ public sealed class DirectorySource
             }
             bool complete = mode switch
             {
-                CompletionMode.All => true,
+                // Hidden names are in progress under every mode (a one-shot ingest of a live tree must not take
+                // tcpdump's open file); only the stale-age rule takes them.
                 _ when hidden => _options.StaleHiddenAge > TimeSpan.Zero && now - f.MtimeMs >= _options.StaleHiddenAge.TotalMilliseconds,
+                CompletionMode.All => true,
                 CompletionMode.Newest => !ReferenceEquals(f, newest) || now - f.MtimeMs >= _options.FileIdle.TotalMilliseconds,
                 _ => true,
             };

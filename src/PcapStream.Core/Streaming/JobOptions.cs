@@ -19,6 +19,12 @@ public sealed record JobOptions
     public bool FlushAtEnd { get; init; }
     /// <summary>Most files per batch; 0 = no limit. Bounds the batch's memory (flow segments) and its replay time.</summary>
     public int MaxFilesPerBatch { get; init; }
+    /// <summary>
+    /// Most capture bytes per batch (at least one file is always taken); 0 = no limit. Default 256 MiB per decoding
+    /// core: a batch holds the flow segments of its files until they are stitched, so this bounds the job's memory
+    /// whatever the backlog, while keeping every core busy.
+    /// </summary>
+    public long MaxBytesPerBatch { get; init; } = (256L << 20) * Environment.ProcessorCount;
     /// <summary>Files decoded at once; default one per core.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
     public FlowSettings Flows { get; init; } = new();

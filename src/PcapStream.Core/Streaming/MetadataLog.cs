@@ -23,8 +23,11 @@ public sealed class MetadataLog
     /// <summary>The log's folder.</summary>
     public string Directory { get; }
 
-    /// <summary>Path of a batch's file.</summary>
-    public string PathOf(long batch) => System.IO.Path.Combine(Directory, batch.ToString(CultureInfo.InvariantCulture));
+    /// <summary>
+    /// Path of a batch's file. The name is the batch id in 8 digits, the same text as in the part files'
+    /// names (<c>part-00000007-00001.parquet</c> belongs to <c>commits/00000007</c>), so a reader matches them as text.
+    /// </summary>
+    public string PathOf(long batch) => System.IO.Path.Combine(Directory, batch.ToString("D8", CultureInfo.InvariantCulture));
 
     /// <summary>True when the batch's file exists.</summary>
     public bool Contains(long batch) => File.Exists(PathOf(batch));
@@ -40,7 +43,7 @@ public sealed class MetadataLog
         {
             return false;
         }
-        string temp = System.IO.Path.Combine(Directory, "." + batch.ToString(CultureInfo.InvariantCulture) + ".tmp");
+        string temp = System.IO.Path.Combine(Directory, "." + System.IO.Path.GetFileName(final) + ".tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))

@@ -8,7 +8,21 @@ public sealed partial class StreamingJob
     {
         _gaveUp.AddRange(poll.GaveUp);
         int max = _options.MaxFilesPerBatch > 0 ? _options.MaxFilesPerBatch : int.MaxValue;
-        List<SourceFile> files = poll.Ready.Count <= max ? poll.Ready : poll.Ready.GetRange(0, max);
+        int take = Math.Min(max, poll.Ready.Count);
+        if (_options.MaxBytesPerBatch > 0)
+        {
+            long bytes = 0;
+            for (int i = 0; i < take; i++)
+            {
+                bytes += Math.Max(0, poll.Ready[i].Size);
+                if (bytes > _options.MaxBytesPerBatch && i > 0)
+                {
+                    take = i;
+                    break;
+                }
+            }
+        }
+        List<SourceFile> files = take == poll.Ready.Count ? poll.Ready : poll.Ready.GetRange(0, take);
         pending = poll.Ready.Count - files.Count;
         long newestTaken = 0;
         foreach (SourceFile f in files)
@@ -55,6 +69,7 @@ public sealed partial class StreamingJob
         return new SourceEntry
         {
             Batch = _lastCommitted + 1,
+            InputRoot = _source.InputRoot,
             WallClockMs = wallMs,
             Files = files,
             Expire = expire,
