@@ -17,10 +17,11 @@ public static class IngestCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", Required = true };
         var noPackets = new Option<bool>("--no-packets") { Description = "Write only the flows dataset." };
         var maxFiles = new Option<int>("--max-files-per-batch") { Description = "Most files per batch (0 = no limit); bounds memory for very many files.", DefaultValueFactory = _ => 64 };
+        var maxBatchMb = new Option<long>("--max-batch-mb") { Description = "Most capture megabytes per batch (0 = no limit; default 256 per core): bounds memory whatever the input size.", DefaultValueFactory = _ => -1 };
         var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "snappy" };
         var command = new Command("ingest", "Ingest finished captures once into the Parquet datasets (same outputs as run).")
         {
-            inputs, output, noPackets, maxFiles, compression,
+            inputs, output, noPackets, maxFiles, maxBatchMb, compression,
         };
         command.SetAction(parse => CommandRunner.Run(parse, () =>
         {
@@ -39,6 +40,7 @@ public static class IngestCommand
                 Once = true,
                 FlushAtEnd = true,
                 MaxFilesPerBatch = Math.Max(0, parse.GetValue(maxFiles)),
+                MaxBytesPerBatch = JobHost.BatchBytes(parse.GetValue(maxBatchMb)),
                 Sinks = new SinkOptions { WritePackets = !parse.GetValue(noPackets), Compression = RunCommand.Codec(parse.GetValue(compression)!) },
                 Source = new SourceOptions { Completion = CompletionMode.All },
             };

@@ -73,4 +73,8 @@ internal static class JobHost
             _ => TimeSpan.FromSeconds(Number(t)),
         };
     }
+
+    /// <summary>--max-batch-mb to bytes: negative (unset) keeps the default (256 MiB per core), 0 means no limit.</summary>
+    public static long BatchBytes(long megabytes) =>
+        megabytes < 0 ? new JobOptions { Inputs = [], Output = "" }.MaxBytesPerBatch : megabytes * 1_000_000L;
 }

@@ -23,10 +23,12 @@ public static class RunCommand
         var completion = new Option<CompletionMode>("--completion") { Description = "How a file is known to be complete: Auto, Rename (hidden until renamed), Newest (all but the newest), All.", DefaultValueFactory = _ => CompletionMode.Auto };
         var fileIdle = new Option<string>("--file-idle") { Description = "Newest-in-stream: the newest file is complete after this long unchanged.", DefaultValueFactory = _ => "60s" };
         var staleHidden = new Option<string>("--stale-hidden-after") { Description = "Take hidden files left by a crashed capture after this long unchanged (0 = never).", DefaultValueFactory = _ => "1h" };
+        var noWatch = new Option<bool>("--no-watch") { Description = "Do not use change notifications (inotify) to start a batch early; poll every --interval only." };
+        var maxBatchMb = new Option<long>("--max-batch-mb") { Description = "Most capture megabytes per batch (0 = no limit; default 256 per core): bounds memory on a backlog.", DefaultValueFactory = _ => -1 };
         var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "snappy" };
         var command = new Command("run", "The streaming job: watch a capture folder and write packets and flows to Parquet, exactly once.")
         {
-            input, output, interval, once, flushAtEnd, maxFiles, noPackets, completion, fileIdle, staleHidden, compression,
+            input, output, interval, once, flushAtEnd, maxFiles, maxBatchMb, noPackets, completion, fileIdle, staleHidden, noWatch, compression,
         };
         command.SetAction(parse => CommandRunner.Run(parse, () =>
         {
@@ -42,12 +44,14 @@ public static class RunCommand
                 Once = parse.GetValue(once),
                 FlushAtEnd = parse.GetValue(flushAtEnd),
                 MaxFilesPerBatch = parse.GetValue(maxFiles),
+                MaxBytesPerBatch = JobHost.BatchBytes(parse.GetValue(maxBatchMb)),
                 Sinks = new SinkOptions { WritePackets = !parse.GetValue(noPackets), Compression = Codec(parse.GetValue(compression)!) },
                 Source = new SourceOptions
                 {
                     Completion = parse.GetValue(completion),
                     FileIdle = JobHost.ParseDuration(parse.GetValue(fileIdle)!, "--file-idle"),
                     StaleHiddenAge = JobHost.ParseDuration(parse.GetValue(staleHidden)!, "--stale-hidden-after"),
+                    Watch = !parse.GetValue(noWatch),
                 },
             };
             foreach (string dir in options.Inputs)

@@ -178,13 +178,15 @@ internal sealed class PacketRowBuffer
         _communityId[i] = Text(communityId);
         bool tunnel = p.Tunnel != TunnelKind.None;
         _tunnel[i] = Text(TunnelNames.Of(p.Tunnel));
-        _outerSrc[i] = tunnel ? addresses.Get(p.OuterSrc, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterSrc.IsIPv4)).AsMemory() : null;
-        _outerDst[i] = tunnel ? addresses.Get(p.OuterDst, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterDst.IsIPv4)).AsMemory() : null;
+        _outerSrc[i] = tunnel ? Text(addresses.Get(p.OuterSrc, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterSrc.IsIPv4))) : null;
+        _outerDst[i] = tunnel ? Text(addresses.Get(p.OuterDst, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterDst.IsIPv4))) : null;
         _anomaly[i] = Text(AnomalyNames.Of(p.Anomaly));
     }
 
+    // The cast matters: a bare `null` here would convert to an EMPTY ReadOnlyMemory (through its implicit
+    // conversion from char[]) and be written as "" instead of null.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlyMemory<char>? Text(string? s) => s is null ? null : s.AsMemory();
+    private static ReadOnlyMemory<char>? Text(string? s) => s is null ? (ReadOnlyMemory<char>?)null : s.AsMemory();
 
     /// <summary>Drops the held rows (an abandoned file).</summary>
     public void Clear() => Count = 0;

@@ -13,6 +13,7 @@ internal sealed class PartFile : IAsyncDisposable
     private readonly FileStream _stream;
     private readonly string _tempPath;
     private bool _completed;
+    private bool _writerClosed; // the footer is written once, even when completing failed half-way
 
     private PartFile(FileStream stream, ParquetWriter writer, string tempPath, string finalPath)
     {
@@ -31,7 +32,7 @@ internal sealed class PartFile : IAsyncDisposable
     /// <summary>Creates the partition folder and the temporary file.</summary>
     public static async Task<PartFile> CreateAsync(string directory, string name, ParquetSchema schema, ParquetOptions options, CancellationToken cancel)
     {
-        Directory.CreateDirectory(directory);
+        CreateDurably(directory);
         string temp = Path.Combine(directory, "." + name + ".tmp");
         var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
         try
@@ -50,12 +51,35 @@ internal sealed class PartFile : IAsyncDisposable
     /// <summary>Finishes the file (footer), flushes it to disk and renames it to its final name (replacing one left by an earlier attempt).</summary>
     public async Task CompleteAsync()
     {
+        _writerClosed = true;
         await Writer.DisposeAsync();
         _stream.Flush(flushToDisk: true);
         await _stream.DisposeAsync();
         FaultInjection.Pause("part-rename");
         File.Move(_tempPath, FinalPath, overwrite: true);
+        // The rename is durable only once the folder is flushed; the commit that lists this file comes later.
+        DirectorySync.Flush(Path.GetDirectoryName(FinalPath)!);
         _completed = true;
+    }
+
+    // Creates the partition folders, flushing the parent of each new one, so the part file's path survives a
+    // power loss as well as its bytes.
+    private static void CreateDurably(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+        string? parent = Path.GetDirectoryName(directory);
+        if (parent is not null)
+        {
+            CreateDurably(parent);
+        }
+        Directory.CreateDirectory(directory);
+        if (parent is not null)
+        {
+            DirectorySync.Flush(parent);
+        }
     }
 
     /// <summary>Abandons an unfinished file: its temporary is removed.</summary>
@@ -65,13 +89,17 @@ internal sealed class PartFile : IAsyncDisposable
         {
             return;
         }
-        try
+        if (!_writerClosed)
         {
-            await Writer.DisposeAsync();
-        }
-        catch (IOException)
-        {
-            // Disk full while writing the footer of a file we are throwing away anyway.
+            _writerClosed = true;
+            try
+            {
+                await Writer.DisposeAsync();
+            }
+            catch (IOException)
+            {
+                // Disk full while writing the footer of a file we are throwing away anyway.
+            }
         }
         await _stream.DisposeAsync();
         File.Delete(_tempPath);

@@ -25,6 +25,18 @@ public sealed record SourceOptions
     public TimeSpan StaleHiddenAge { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Times an unreadable file is retried (one try per poll) before it is reported and skipped. Default 5.</summary>
     public int MaxReadAttempts { get; init; } = 5;
+    /// <summary>
+    /// Wake early on inotify events (a visible file created or renamed into place) instead of sleeping the whole
+    /// interval. Only a hint: polling still decides. Default on.
+    /// </summary>
+    public bool Watch { get; init; } = true;
+    /// <summary>
+    /// A one-shot run (<c>--once</c>, <c>ingest</c>) has no next poll to retry an unreadable file on: it waits this
+    /// long between its attempts instead. Default 1 s.
+    /// </summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>After a change notification, wait this long for more before polling (one batch per burst). Default 500 ms.</summary>
+    public TimeSpan WatchSettle { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>A complete file not yet taken, or one still in progress (pending).</summary>
@@ -39,6 +51,8 @@ public sealed class PollResult
     public HashSet<string> StreamsInProgress { get; } = new(StringComparer.Ordinal);
     /// <summary>Files given up on (unreadable after the retries).</summary>
     public List<SkippedFile> GaveUp { get; } = [];
+    /// <summary>Files that could not be read this time and will be tried again (not given up on yet).</summary>
+    public int Retrying { get; set; }
     /// <summary>Newest last-write time (ms) among complete files; for the lag figure.</summary>
     public long NewestCompleteMtimeMs { get; set; }
 }
@@ -151,7 +165,18 @@ public sealed class DirectorySource
                 }
                 string stream = slash < 0 ? "default" : relative[..slash];
                 bool hidden = info.Name.StartsWith('.');
-                Add(byStream, Describe(info, underRoot, stream), hidden);
+                SourceFile described;
+                try
+                {
+                    described = Describe(info, underRoot, stream);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Vanished or unreachable between listing and stat: retried like an unreadable file.
+                    Failed(path, e, result);
+                    continue;
+                }
+                Add(byStream, described, hidden);
             }
         }
 
@@ -243,6 +268,27 @@ public sealed class DirectorySource
         }
     }
 
+    // Counts a failed read of a file; after MaxReadAttempts it is given up on (reported once, in a batch).
+    private void Failed(string path, Exception e, PollResult result)
+    {
+        if (_taken.ContainsKey(path))
+        {
+            return;
+        }
+        int attempts = _attempts.GetValueOrDefault(path) + 1;
+        _attempts[path] = attempts;
+        if (attempts >= _options.MaxReadAttempts)
+        {
+            _log.WriteLine($"pcapstream: error: giving up on {path} after {attempts} attempts: {e.Message}");
+            result.GaveUp.Add(new SkippedFile(path, e.Message));
+        }
+        else
+        {
+            _log.WriteLine($"pcapstream: warning: cannot read {path} (attempt {attempts} of {_options.MaxReadAttempts}): {e.Message}");
+            result.Retrying++;
+        }
+    }
+
     private void CheckUnchanged(SourceFile taken, SourceFile now)
     {
         if (taken.Size < 0 || (taken.Size == now.Size && taken.MtimeMs == now.MtimeMs))
@@ -282,13 +328,7 @@ public sealed class DirectorySource
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            int attempts = _attempts.GetValueOrDefault(f.Path) + 1;
-            _attempts[f.Path] = attempts;
-            if (attempts >= _options.MaxReadAttempts)
-            {
-                _log.WriteLine($"pcapstream: error: giving up on {f.Path} after {attempts} attempts: {e.Message}");
-                result.GaveUp.Add(new SkippedFile(f.Path, e.Message));
-            }
+            Failed(f.Path, e, result);
             return false;
         }
         _firstPacket[(f.Path, f.Size, f.MtimeMs)] = first;

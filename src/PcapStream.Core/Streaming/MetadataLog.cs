@@ -53,6 +53,8 @@ public sealed class MetadataLog
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, final, overwrite: false);
+            // A rename is durable only once its folder is flushed: a commit must not vanish after a power loss.
+            DirectorySync.Flush(Directory);
             return true;
         }
         catch

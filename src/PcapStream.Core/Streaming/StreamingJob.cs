@@ -18,6 +18,7 @@ public sealed partial class StreamingJob : IDisposable
     private readonly BatchExecutor _executor;
     private long _lastCommitted = -1;
     private readonly List<SkippedFile> _gaveUp = [];
+    private readonly ChangeHint? _hint;
 
     /// <summary>Opens the output folder (creating it) and takes its lock.</summary>
     /// <exception cref="IOException">Another job holds the output folder, or it cannot be written.</exception>
@@ -41,6 +42,8 @@ public sealed partial class StreamingJob : IDisposable
         _state = new MetadataLog(Path.Combine(meta, "state"));
         _source = new DirectorySource(options.Inputs, options.Source, options.Output, log);
         _executor = new BatchExecutor(options, _state, log);
+        // A one-shot run never waits, so it needs no watcher.
+        _hint = options.Source.Watch && !options.Once ? new ChangeHint(options.Inputs, log) : null;
     }
 
     /// <summary>Called after every committed batch.</summary>
@@ -81,6 +84,12 @@ public sealed partial class StreamingJob : IDisposable
             SourceEntry? entry = Plan(poll, started, out int pending, out double lag);
             if (entry is null)
             {
+                if (_options.Once && poll.Retrying > 0)
+                {
+                    // Nothing else to do but unreadable files to retry: a one-shot run retries them here.
+                    cancel.WaitHandle.WaitOne(_options.Source.RetryDelay);
+                    continue;
+                }
                 if (_options.Once)
                 {
                     break;
@@ -113,9 +122,17 @@ public sealed partial class StreamingJob : IDisposable
     private void Wait(DateTime started, CancellationToken cancel)
     {
         TimeSpan left = _options.Interval - (DateTime.UtcNow - started);
-        if (left > TimeSpan.Zero)
+        if (left <= TimeSpan.Zero)
+        {
+            return;
+        }
+        if (_hint is null)
         {
             cancel.WaitHandle.WaitOne(left);
+        }
+        else
+        {
+            _hint.Wait(left, _options.Source.WatchSettle, cancel);
         }
     }
 
@@ -189,5 +206,12 @@ public sealed partial class StreamingJob : IDisposable
         return replay;
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>Change notifications that woke the job early (the inotify fast path).</summary>
+    public long ChangeHints => _hint?.Hints ?? 0;
+
+    public void Dispose()
+    {
+        _hint?.Dispose();
+        _lock.Dispose();
+    }
 }
