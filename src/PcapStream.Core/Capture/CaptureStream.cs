@@ -21,6 +21,7 @@ public sealed partial class CaptureStream : IDisposable
     private long _finishedLogOffset;
     private TcpdumpStats _stats = TcpdumpStats.None;
     private bool _stopRequested;
+    private int? _exitCode;
 
     /// <summary>Creates the stream; nothing runs until <see cref="Start"/>.</summary>
     /// <param name="options">What to capture and where.</param>
@@ -50,13 +51,24 @@ public sealed partial class CaptureStream : IDisposable
     public int FinishedCount { get; private set; }
 
     /// <summary>tcpdump's process id while running, else 0.</summary>
-    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+    public int ProcessId => !HasExited && _process is { } p ? p.Id : 0;
 
-    /// <summary>True once tcpdump has exited.</summary>
-    public bool HasExited => _process is null || _process.HasExited;
+    /// <summary>True once tcpdump has exited (or never started).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            // Cached, so the answer survives Dispose of the Process object.
+            if (_exitCode is null && (_process is null || _process.HasExited))
+            {
+                _exitCode = _process?.ExitCode ?? 0;
+            }
+            return _exitCode is not null;
+        }
+    }
 
     /// <summary>tcpdump's exit code (128 + signal when killed by one), valid once <see cref="HasExited"/>.</summary>
-    public int ExitCode => _process?.ExitCode ?? 0;
+    public int ExitCode => HasExited ? _exitCode!.Value : 0;
 
     /// <summary>True when tcpdump ended because we asked it to, or on its own after --max-files.</summary>
     public bool EndedCleanly => HasExited && ExitCode == 0;
@@ -143,7 +155,7 @@ public sealed partial class CaptureStream : IDisposable
     /// <summary>Asks tcpdump for its counters (SIGUSR1); the answer arrives on stderr and updates <see cref="Stats"/>.</summary>
     public void RequestStats()
     {
-        if (_process is { HasExited: false } p)
+        if (!HasExited && _process is { } p)
         {
             Native.Kill(p.Id, Native.SigUsr1);
         }
@@ -153,7 +165,7 @@ public sealed partial class CaptureStream : IDisposable
     public void RequestStop()
     {
         _stopRequested = true;
-        if (_process is { HasExited: false } p)
+        if (!HasExited && _process is { } p)
         {
             Native.Kill(p.Id, Native.SigTerm);
         }
@@ -235,6 +247,7 @@ public sealed partial class CaptureStream : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _ = HasExited; // keep the exit code for callers after the Process object is gone
         if (_process is { HasExited: false } p)
         {
             Native.Kill(p.Id, Native.SigTerm);
