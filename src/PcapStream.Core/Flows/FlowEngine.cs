@@ -2,79 +2,184 @@ using PcapStream.Decoding;
 
 namespace PcapStream.Flows;
 
-// CONTRACT STUBS — the flow engine fills these in (issue 3). The streaming job codes against these shapes.
-
 /// <summary>
 /// What one capture file saw of each flow. Built independently per file (in parallel); stitched in file order
 /// by <see cref="FlowStitcher"/>. Add the file's packets in file order.
+/// <para>
+/// How exactness across files works: a key's packets from its first packet in the file up to its first idle
+/// gap (the "head run") may continue a flow of an earlier file, whose start, originator and close state only
+/// the stitcher knows; they are kept as a compact log (28 bytes per packet plus a key index) that the stitcher
+/// replays through the same flow rules as a single pass. After an idle gap a flow is certainly new, so the
+/// builder aggregates it itself: flows it ends are final; the one open at the end of the file is handed over.
+/// </para>
 /// </summary>
-public sealed partial class FileFlowBuilder
+public sealed partial class FileFlowBuilder : IFlowSink
 {
+    private readonly FlowTable _table;
+    private readonly FragmentTracker _fragments = new();
+    private readonly List<FlowKey> _keys = [];
+    private readonly List<string?> _communityIds = [];
+    private LogEntry[] _log = new LogEntry[1024];
+    private int _logCount;
+    private readonly List<EndedEntry> _completed = [];
+    private long _watermark = long.MinValue;
+    private long _nextSweep = long.MinValue;
+    private bool _done;
+
     /// <param name="settings">Timeouts and limits.</param>
     /// <param name="file">The file's path under the input root (goes into <see cref="FlowRecord.Files"/>).</param>
-    public FileFlowBuilder(FlowSettings settings, string file) => throw new NotImplementedException();
+    public FileFlowBuilder(FlowSettings settings, string file)
+    {
+        File = file ?? throw new ArgumentNullException(nameof(file));
+        _table = new FlowTable(settings, this);
+    }
+
+    /// <summary>The file being built.</summary>
+    public string File { get; }
 
     /// <summary>
     /// Adds one decoded packet. Returns the index of the segment it was counted in (use it with
     /// <see cref="CommunityIdOf"/> to label the packet), or -1 for packets that belong to no flow (no IP).
-    /// Allocates nothing per packet.
+    /// Allocates nothing per packet (the log grows by doubling).
     /// </summary>
-    public int Add(in DecodedPacket packet, long timestampNanos) => throw new NotImplementedException();
+    public int Add(in DecodedPacket packet, long timestampNanos)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        int dir = FlowKey.FromPacket(packet, out FlowKey key);
+        if (dir < 0)
+        {
+            return -1;
+        }
+        if (packet.IsFragment)
+        {
+            dir = _fragments.Resolve(packet, timestampNanos, dir, ref key);
+        }
+        if (timestampNanos > _watermark)
+        {
+            _watermark = timestampNanos;
+            if (timestampNanos >= _nextSweep)
+            {
+                _table.Sweep(timestampNanos);
+                _nextSweep = timestampNanos + 1_000_000_000L;
+            }
+        }
+        FlowPacket p = FlowPacket.From(packet, timestampNanos, dir);
+        int hash = key.Hash();
+        int slot = _table.Find(key, hash);
+        if (slot < 0)
+        {
+            slot = _table.Insert(key, hash, timestampNanos);
+            ref FlowEntry fresh = ref _table[slot];
+            fresh.Mode = EntryMode.Head;
+            fresh.Tag = _keys.Count;
+            fresh.Last = timestampNanos;
+            _keys.Add(key);
+            _communityIds.Add(null);
+            Log(fresh.Tag, p);
+            _table.MoveToTail(slot, FlowTable.ListOf(key));
+            return fresh.Tag;
+        }
+        ref FlowEntry e = ref _table[slot];
+        switch (e.Mode)
+        {
+            case EntryMode.Head when timestampNanos - e.Last <= _table.IdleOf(key):
+                Log(e.Tag, p);
+                if (timestampNanos > e.Last)
+                {
+                    e.Last = timestampNanos;
+                }
+                _table.MoveToTail(slot, FlowTable.ListOf(key));
+                break;
+            case EntryMode.Head:
+            case EntryMode.HeadEnded:
+                // After an idle gap any earlier flow of this key has ended: this one is certainly new.
+                _table.Start(slot, p, continuation: false);
+                break;
+            default:
+                _table.ContinueOrRestart(slot, p);
+                break;
+        }
+        return e.Tag;
+    }
+
+    private void Log(int keyIndex, in FlowPacket p)
+    {
+        if (_logCount == _log.Length)
+        {
+            Array.Resize(ref _log, _log.Length * 2);
+        }
+        _log[_logCount++] = new LogEntry { Key = keyIndex, Packet = p };
+    }
 
     /// <summary>Community ID v1 (seed 0) of the segment returned by <see cref="Add"/>; computed once per segment.</summary>
-    public string CommunityIdOf(int segment) => throw new NotImplementedException();
+    public string CommunityIdOf(int segment) =>
+        _communityIds[segment] ??= FlowIds.CommunityId(_keys[segment]);
 
     /// <summary>Ends the file: returns its segments. The builder cannot be used afterwards.</summary>
-    public FileFlowSegments Complete() => throw new NotImplementedException();
+    public FileFlowSegments Complete()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        _done = true;
+        var open = new List<FlowEntry>();
+        for (int slot = 0; slot < _table.Count; slot++)
+        {
+            ref FlowEntry e = ref _table[slot];
+            if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
+            {
+                open.Add(e);
+            }
+        }
+        var keys = new FlowKey[_keys.Count];
+        _keys.CopyTo(keys);
+        return new FileFlowSegments(File, keys, _log, _logCount, _completed, open, _watermark, _table.EvictedCount);
+    }
+
+    void IFlowSink.Ended(FlowTable table, ref FlowEntry entry, EndReason reason) =>
+        _completed.Add(new EndedEntry(entry, reason));
 }
+
+/// <summary>One replayable packet of a head run.</summary>
+internal struct LogEntry
+{
+    public int Key;
+    public FlowPacket Packet;
+}
+
+/// <summary>A flow the builder ended (final), with its reason.</summary>
+internal readonly record struct EndedEntry(FlowEntry Entry, EndReason Reason);
 
 /// <summary>The flow segments of one file (opaque to callers; consumed by <see cref="FlowStitcher"/>).</summary>
 public sealed partial class FileFlowSegments
 {
+    internal FileFlowSegments(string file, FlowKey[] keys, LogEntry[] log, int logCount, List<EndedEntry> completed,
+        List<FlowEntry> open, long lastPacketNanos, long evicted)
+    {
+        File = file;
+        Keys = keys;
+        Log = log;
+        LogCount = logCount;
+        Completed = completed;
+        Open = open;
+        LastPacketNanos = lastPacketNanos;
+        Evicted = evicted;
+    }
+
     /// <summary>The file these segments came from.</summary>
-    public string File => throw new NotImplementedException();
+    public string File { get; }
 
-    /// <summary>Number of segments.</summary>
-    public int Count => throw new NotImplementedException();
-}
+    /// <summary>Number of segments (distinct flow keys seen in the file).</summary>
+    public int Count => Keys.Length;
 
-/// <summary>
-/// Stitches per-file segments of ONE capture stream, in file order, into flows; carries open flows between
-/// files and batches. Stitching segments gives exactly the flows a single pass over the concatenated capture
-/// gives (eviction aside).
-/// </summary>
-public sealed partial class FlowStitcher
-{
-    /// <param name="settings">Timeouts and limits (must match the builders').</param>
-    /// <param name="sensor">The capture stream's name (the <c>sensor</c> column; part of the flow id).</param>
-    /// <param name="state">Open flows carried from the previous batch, or null for a new stream.</param>
-    public FlowStitcher(FlowSettings settings, string sensor, FlowState? state = null) => throw new NotImplementedException();
+    /// <summary>Packets kept for replay (head runs) — a measure of what stitching costs.</summary>
+    public int LoggedPackets => LogCount;
 
-    /// <summary>Adds the next file of the stream; flows that ended are appended to <paramref name="ended"/>.</summary>
-    public void Add(FileFlowSegments segments, List<FlowRecord> ended) => throw new NotImplementedException();
+    /// <summary>Latest packet time in the file (ns), or long.MinValue for a file without IP packets.</summary>
+    public long LastPacketNanos { get; }
 
-    /// <summary>
-    /// Ends open flows that are idle at packet time <paramref name="nowNanos"/> (used when a stream has gone
-    /// quiet: the job passes the last packet time plus the wall-clock time elapsed since the stream's last file).
-    /// </summary>
-    public void ExpireIdle(long nowNanos, List<FlowRecord> ended) => throw new NotImplementedException();
-
-    /// <summary>Ends every open flow with <see cref="EndReason.Eof"/> (end of a one-shot run).</summary>
-    public void Flush(List<FlowRecord> ended) => throw new NotImplementedException();
-
-    /// <summary>The open flows, to be saved with the batch commit and restored into the next batch's stitcher.</summary>
-    public FlowState SaveState() => throw new NotImplementedException();
-
-    /// <summary>Number of open flows.</summary>
-    public int OpenFlows => throw new NotImplementedException();
-}
-
-/// <summary>Serialisable open-flow state of one capture stream (checkpointed between batches).</summary>
-public sealed partial class FlowState
-{
-    /// <summary>Writes the state (versioned binary format).</summary>
-    public void WriteTo(Stream stream) => throw new NotImplementedException();
-
-    /// <summary>Reads a state written by <see cref="WriteTo"/>.</summary>
-    public static FlowState ReadFrom(Stream stream) => throw new NotImplementedException();
+    internal FlowKey[] Keys { get; }
+    internal LogEntry[] Log { get; }
+    internal int LogCount { get; }
+    internal List<EndedEntry> Completed { get; }
+    internal List<FlowEntry> Open { get; }
+    internal long Evicted { get; }
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Whole-process flow building on the benchmark capture, next to argus, nfpcapd and softflowd in the same run.
+# Usage: bench/flows-vs-peers.sh [/tmp/bench-1g.pcap]   (build it once: see ../shared/bench/README.md)
+# Prints wall time (median of 3), MB/s, Mpps, flows reported and peak RSS for each tool, pinned to core 0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PCAP=${1:-/tmp/bench-1g.pcap}
+[ -f "$PCAP" ] || { echo "missing $PCAP: ../shared/bench/make-bench-pcap.sh ../shared/bench/source.pcap 1024 $PCAP" >&2; exit 2; }
+BYTES=$(stat -c %s "$PCAP")
+PKTS=$(capinfos -c -M "$PCAP" | awk -F': *' '/Number of packets/ {print $2}')
+./pcapstream flows --help >/dev/null   # build outside the timing
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+cat "$PCAP" >/dev/null                 # warm the page cache
+
+run() { # name, flows-extractor, command...
+    local name=$1 extract=$2; shift 2
+    local times=() rss=0 flows=?
+    for i in 1 2 3; do
+        /usr/bin/time -v -o "$TMP/time" taskset -c 0 "$@" >"$TMP/out" 2>"$TMP/err" || true
+        times+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=a[n]; if(n>1) s+=a[n-1]*60; print s}' "$TMP/time")")
+        rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$TMP/time")
+    done
+    flows=$(eval "$extract" || echo "?")
+    local med; med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
+    awk -v n="$name" -v t="$med" -v b="$BYTES" -v p="$PKTS" -v f="$flows" -v r="$rss" \
+        'BEGIN { printf "%-22s %8.3f s %8.0f MB/s %6.2f Mpps %10s flows %8.0f MB peak RSS\n", n, t, b/t/1e6, p/t/1e6, f, r/1024 }'
+}
+
+run "pcapstream flows"  "awk '\$1==\"flows\" {print \$2}' $TMP/out" ./pcapstream flows --count "$PCAP"
+run "softflowd -r"      "grep -c . $TMP/err >/dev/null; echo n/a" softflowd -r "$PCAP" -n 127.0.0.1:9 -D
+run "nfpcapd -r"        "echo n/a" nfpcapd -r "$PCAP" -w "$TMP"
+run "argus -r"          "echo n/a" argus -r "$PCAP" -w "$TMP/argus.out"

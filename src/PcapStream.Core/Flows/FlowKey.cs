@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using PcapStream.Decoding;
+
+namespace PcapStream.Flows;
+
+/// <summary>
+/// Canonical, address-family-neutral flow key (Zeek's habit): both directions of a conversation produce the same
+/// key, with the smaller (address, port) endpoint as <see cref="A"/>. IPv4 is stored IPv4-mapped. The outermost
+/// VLAN is part of the key (the same 5-tuple on two VLANs is two conversations). ICMP keys on type/code exactly
+/// as Community ID v1 does: two-way message types (echo, router/neighbour discovery, ...) map to a
+/// (type, counterpart type) port pair so request and reply meet; one-way types (errors) keep (type, code) and are
+/// NOT reordered, so each direction is its own flow, as Community ID keeps them apart.
+/// </summary>
+public readonly struct FlowKey : IEquatable<FlowKey>
+{
+    /// <summary>Lower endpoint's address (the sender's for one-way ICMP).</summary>
+    public readonly IpAddress16 A;
+    /// <summary>Higher endpoint's address.</summary>
+    public readonly IpAddress16 B;
+    /// <summary>Port of <see cref="A"/> (ICMP: the Community ID port mapping); 0 without ports.</summary>
+    public readonly ushort PortA;
+    /// <summary>Port of <see cref="B"/>.</summary>
+    public readonly ushort PortB;
+    /// <summary>IANA protocol number of the innermost transport.</summary>
+    public readonly byte Proto;
+    /// <summary>Bit 0: has ports; bit 1: IPv4; bit 2: one-way ICMP (not canonicalised).</summary>
+    public readonly byte Kind;
+    /// <summary>Outermost VLAN id, or -1.</summary>
+    public readonly short Vlan;
+
+    internal const byte HasPortsBit = 1;
+    internal const byte IPv4Bit = 2;
+    internal const byte OneWayBit = 4;
+
+    /// <summary>Builds a key from raw fields (already in canonical order).</summary>
+    internal FlowKey(IpAddress16 a, IpAddress16 b, ushort portA, ushort portB, byte proto, byte kind, short vlan)
+    {
+        A = a;
+        B = b;
+        PortA = portA;
+        PortB = portB;
+        Proto = proto;
+        Kind = kind;
+        Vlan = vlan;
+    }
+
+    /// <summary>True when the protocol carries ports (TCP, UDP, SCTP, UDP-Lite) or ICMP type/code mapped as ports.</summary>
+    public bool HasPorts => (Kind & HasPortsBit) != 0;
+
+    /// <summary>True for IPv4 flows.</summary>
+    public bool IsIPv4 => (Kind & IPv4Bit) != 0;
+
+    /// <summary>True for one-way ICMP message types (A is always the sender).</summary>
+    public bool IsOneWay => (Kind & OneWayBit) != 0;
+
+    /// <summary>
+    /// Builds the canonical key of a packet from its endpoints. Returns the direction: 0 when the packet goes
+    /// from <see cref="A"/> to <see cref="B"/>, 1 when it goes from B to A.
+    /// </summary>
+    public static int Create(IpAddress16 src, IpAddress16 dst, ushort srcPort, ushort dstPort, byte proto,
+        bool hasPorts, bool isIPv4, bool oneWay, int vlan, out FlowKey key)
+    {
+        byte kind = (byte)((hasPorts ? HasPortsBit : 0) | (isIPv4 ? IPv4Bit : 0) | (oneWay ? OneWayBit : 0));
+        short v = (short)vlan;
+        int c = src.CompareTo(dst);
+        if (oneWay || c < 0 || (c == 0 && srcPort <= dstPort))
+        {
+            key = new FlowKey(src, dst, srcPort, dstPort, proto, kind, v);
+            return 0;
+        }
+        key = new FlowKey(dst, src, dstPort, srcPort, proto, kind, v);
+        return 1;
+    }
+
+    /// <summary>
+    /// Builds the key of a decoded packet (innermost addresses). Returns the direction (0 = A to B, 1 = B to A),
+    /// or -1 when the packet has no IP header and belongs to no flow. Fragments without ports get a port-less
+    /// key here; <see cref="FragmentTracker"/> ties them to their first fragment.
+    /// </summary>
+    public static int FromPacket(in DecodedPacket p, out FlowKey key)
+    {
+        if (p.IpVersion == 0)
+        {
+            key = default;
+            return -1;
+        }
+        ushort sp = 0, dp = 0;
+        bool hasPorts = false, oneWay = false;
+        if (p.HasPorts)
+        {
+            sp = p.SrcPort;
+            dp = p.DstPort;
+            hasPorts = true;
+        }
+        else if (p.HasIcmp)
+        {
+            hasPorts = true;
+            oneWay = !IcmpPorts.Map(p.IpProto == 58, p.IcmpType, p.IcmpCode, out sp, out dp);
+        }
+        return Create(p.Src, p.Dst, sp, dp, p.IpProto, hasPorts, p.IpVersion == 4, oneWay, p.Vlan, out key);
+    }
+
+    /// <summary>A well-mixed deterministic 32-bit hash (same on every run, so table behaviour is reproducible).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Hash()
+    {
+        // Two rounds of a multiply-xorshift mix over the 4 address words plus the small fields.
+        ulong h = A.High * 0x9E3779B97F4A7C15UL;
+        h ^= A.Low + 0xC2B2AE3D27D4EB4FUL;
+        h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9UL;
+        h ^= B.High * 0x94D049BB133111EBUL;
+        h ^= B.Low;
+        h = (h ^ (h >> 32)) * 0x9E3779B97F4A7C15UL;
+        h ^= ((ulong)PortA << 48) | ((ulong)PortB << 32) | ((ulong)Proto << 24) | ((ulong)Kind << 16) | (ushort)Vlan;
+        h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9UL;
+        h ^= h >> 29;
+        return (int)h ^ (int)(h >> 32);
+    }
+
+    public bool Equals(FlowKey other) =>
+        A == other.A && B == other.B && PortA == other.PortA && PortB == other.PortB && Proto == other.Proto &&
+        Kind == other.Kind && Vlan == other.Vlan;
+
+    public override bool Equals(object? obj) => obj is FlowKey k && Equals(k);
+
+    public override int GetHashCode() => Hash();
+
+    public static bool operator ==(FlowKey left, FlowKey right) => left.Equals(right);
+
+    public static bool operator !=(FlowKey left, FlowKey right) => !left.Equals(right);
+
+    public override string ToString() =>
+        $"{ProtocolNames.Of(Proto)} {A}:{PortA} {(IsOneWay ? "->" : "<->")} {B}:{PortB} vlan {Vlan}";
+}

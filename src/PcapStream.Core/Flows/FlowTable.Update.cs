@@ -1,0 +1,220 @@
+using System.Runtime.CompilerServices;
+
+namespace PcapStream.Flows;
+
+internal sealed partial class FlowTable
+{
+    /// <summary>
+    /// Counts one packet in its flow, ending the flow first when the packet comes after the flow's deadline
+    /// (idle, active, close grace) or is a SYN with a new ISN after the connection closed. Returns the slot.
+    /// Allocates nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Update(in FlowKey key, int hash, in FlowPacket p)
+    {
+        int slot = Find(key, hash);
+        if (slot < 0)
+        {
+            slot = Insert(key, hash, p.Time);
+            Start(slot, p, continuation: false);
+        }
+        else
+        {
+            ContinueOrRestart(slot, p);
+        }
+        return slot;
+    }
+
+    /// <summary>Counts a packet in an existing flow slot, ending and restarting the flow when rules say so.</summary>
+    public void ContinueOrRestart(int slot, in FlowPacket p)
+    {
+        ref FlowEntry e = ref _entries[slot];
+        if (e.Mode == EntryMode.Continuing)
+        {
+            Start(slot, p, continuation: p.Time - e.Last <= IdleOf(e.Key));
+            return;
+        }
+        long deadline = Deadline(e, out EndReason reason);
+        if (p.Time > deadline)
+        {
+            EndAndRestart(slot, p, reason);
+            return;
+        }
+        if (p.HasTcp && e.IsClosed && (p.TcpFlags & (TcpBits.Syn | TcpBits.Ack)) == TcpBits.Syn && p.Seq != e.Isn)
+        {
+            // A new connection reusing the 5-tuple inside the close grace period (Zeek does the same).
+            EndAndRestart(slot, p, (e.History & (HistoryBits.RstA | HistoryBits.RstB)) != 0 ? EndReason.Rst : EndReason.Fin);
+            return;
+        }
+        Accumulate(ref e, slot, p);
+    }
+
+    private void EndAndRestart(int slot, in FlowPacket p, EndReason reason)
+    {
+        ref FlowEntry e = ref _entries[slot];
+        Sink.Ended(this, ref e, reason);
+        // After an active cut the connection goes on in a new record, unless it also went quiet for longer
+        // than the idle timeout (then the packet is a new flow).
+        Start(slot, p, continuation: reason == EndReason.Active && p.Time - e.Last <= IdleOf(e.Key));
+    }
+
+    /// <summary>
+    /// The time after which the flow has ended, and why: the earliest of the close grace (after FIN both ways
+    /// or RST), the idle timeout (after the last packet) and the active timeout (after the first packet). A pure
+    /// function of the flow, so a flow ends the same whenever the table happens to look at it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Deadline(in FlowEntry e, out EndReason reason)
+    {
+        long d = long.MaxValue;
+        reason = EndReason.Eof;
+        if (e.IsClosed)
+        {
+            d = e.ClosedAt + Grace;
+            reason = (e.History & (HistoryBits.RstA | HistoryBits.RstB)) != 0 ? EndReason.Rst : EndReason.Fin;
+        }
+        long idle = e.Last + IdleOf(e.Key);
+        if (idle < d)
+        {
+            d = idle;
+            reason = EndReason.Idle;
+        }
+        long active = e.First + Active;
+        if (active < d)
+        {
+            d = active;
+            reason = EndReason.Active;
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// Starts a new flow in a slot with its first packet. A continuation (after an active timeout) keeps the
+    /// originator evidence and handshake history: it is the same connection, cut into records.
+    /// </summary>
+    public void Start(int slot, in FlowPacket p, bool continuation)
+    {
+        ref FlowEntry e = ref _entries[slot];
+        byte orig = continuation ? e.Orig : (byte)(p.Dir & 1);
+        byte history = continuation ? (byte)(e.History & (HistoryBits.SynA | HistoryBits.SynB | HistoryBits.SynAckA | HistoryBits.SynAckB)) : (byte)0;
+        uint isn = continuation ? e.Isn : 0;
+        _extraFiles[slot] = null;
+        Unlink(slot);
+        e.Mode = EntryMode.Flow;
+        e.First = p.Time;
+        e.Last = p.Time;
+        e.ClosedAt = 0;
+        e.PktA = e.PktB = e.BytesA = e.BytesB = e.IpA = e.IpB = e.PayA = e.PayB = 0;
+        e.FlagsA = e.FlagsB = 0;
+        e.Orig = orig;
+        e.History = history;
+        e.Isn = isn;
+        e.FirstFile = e.LastFile = CurrentFile;
+        e.FileCount = 1;
+        Accumulate(ref e, slot, p);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Accumulate(ref FlowEntry e, int slot, in FlowPacket p)
+    {
+        if (p.Dir == 0)
+        {
+            e.PktA++;
+            e.BytesA += p.WireLength;
+            e.IpA += p.IpLength;
+            e.PayA += p.PayloadLength;
+            e.FlagsA |= p.TcpFlags;
+        }
+        else
+        {
+            e.PktB++;
+            e.BytesB += p.WireLength;
+            e.IpB += p.IpLength;
+            e.PayB += p.PayloadLength;
+            e.FlagsB |= p.TcpFlags;
+        }
+        if (p.Time > e.Last)
+        {
+            e.Last = p.Time;
+        }
+        if (e.LastFile != CurrentFile)
+        {
+            NewFile(ref e, slot);
+        }
+        if (p.TcpFlags != 0)
+        {
+            TcpEvents(ref e, slot, p);
+        }
+        else if (e.List != ListClosed)
+        {
+            MoveToTail(slot, ListOf(e.Key));
+        }
+    }
+
+    private void NewFile(ref FlowEntry e, int slot)
+    {
+        if (CurrentFile != e.LastFile + 1 || _extraFiles[slot] is not null)
+        {
+            // Not a contiguous run of files any more: keep the explicit list (rare, allocates per flow).
+            List<int> files = _extraFiles[slot] ??= ContiguousFiles(e);
+            files.Add(CurrentFile);
+        }
+        e.LastFile = CurrentFile;
+        e.FileCount++;
+    }
+
+    private static List<int> ContiguousFiles(in FlowEntry e)
+    {
+        var files = new List<int>(e.FileCount + 2);
+        for (int f = e.FirstFile; f <= e.LastFile; f++)
+        {
+            files.Add(f);
+        }
+        return files;
+    }
+
+    /// <summary>Handshake, close and originator evidence from a packet's TCP flags.</summary>
+    private void TcpEvents(ref FlowEntry e, int slot, in FlowPacket p)
+    {
+        ushort f = p.TcpFlags;
+        int dir = p.Dir;
+        bool wasClosed = e.IsClosed;
+        if ((f & TcpBits.Syn) != 0)
+        {
+            if ((f & TcpBits.Ack) == 0)
+            {
+                e.History |= (byte)(HistoryBits.SynA << dir);
+                if (((e.Orig >> 1) & 3) == 0)
+                {
+                    e.Orig |= (byte)((dir + 1) << 1);
+                    e.Isn = p.Seq;
+                }
+            }
+            else
+            {
+                e.History |= (byte)(HistoryBits.SynAckA << dir);
+                if (((e.Orig >> 3) & 3) == 0)
+                {
+                    e.Orig |= (byte)((dir + 1) << 3);
+                }
+            }
+        }
+        if ((f & TcpBits.Fin) != 0)
+        {
+            e.History |= (byte)(HistoryBits.FinA << dir);
+        }
+        if ((f & TcpBits.Rst) != 0)
+        {
+            e.History |= (byte)(HistoryBits.RstA << dir);
+        }
+        if (!wasClosed && e.IsClosed)
+        {
+            e.ClosedAt = p.Time;
+            MoveToTail(slot, ListClosed);
+        }
+        else if (e.List != ListClosed)
+        {
+            MoveToTail(slot, ListOf(e.Key));
+        }
+    }
+}
