@@ -1,12 +1,11 @@
-using System.Buffers.Binary;
 using PcapStream.Readers;
 
 namespace PcapStream.Query;
 
 /// <summary>
 /// Writes extracted records. Classic pcap when every packet has the same link type and the same timestamp precision
-/// (µs or ns), in the byte order of the sources when they all agree (so pcap in, pcap out reproduces the records,
-/// headers included); otherwise, or with <c>--pcapng</c>, pcapng with one interface per (link type, resolution, snap length), so no
+/// (µs or ns), little-endian (so little-endian pcap in, pcap out reproduces the records, headers included);
+/// otherwise, or with <c>--pcapng</c>, pcapng with one interface per (link type, resolution, snap length), so no
 /// link type or precision is lost. Packet bytes are always exactly the captured ones. The file appears under its
 /// name only when complete.
 /// </summary>
@@ -42,10 +41,8 @@ internal sealed class ExtractWriter : IDisposable
             }
         }
         var resolutions = new HashSet<byte>();
-        bool allBigEndian = true;
         foreach (StoredCapture c in _captures.Values)
         {
-            allBigEndian &= c.PcapHeader is { BigEndian: true };
             if (c.PcapHeader is PcapFileHeader h)
             {
                 resolutions.Add(h.Nanosecond ? (byte)9 : (byte)6);
@@ -62,11 +59,8 @@ internal sealed class ExtractWriter : IDisposable
         using (var file = new FileStream(_temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             PcapNgWriter? ng = IsPcapNg ? new PcapNgWriter(file, ownsStream: false) : null;
-            if (!IsPcapNg)
-            {
-                WritePcapHeader(file, allBigEndian, nanos, SnapLength(), linkTypes.Count == 0 ? 1 : First(linkTypes));
-            }
-            Span<byte> header = stackalloc byte[16];
+            PcapWriter? pcap = IsPcapNg ? null
+                : new PcapWriter(file, linkTypes.Count == 0 ? 1 : First(linkTypes), nanos, SnapLength(), ownsStream: false);
             foreach (StoredPacket p in packets)
             {
                 StoredCapture capture = _captures[p.File];
@@ -77,14 +71,13 @@ internal sealed class ExtractWriter : IDisposable
                 }
                 else
                 {
-                    // The record header is written afresh from what the reader parsed: for a pcap source of the
-                    // same byte order and precision these are the source's bytes; the packet bytes always are.
-                    EncodePcapRecord(header, allBigEndian, nanos, record);
-                    file.Write(header);
-                    file.Write(record.Data);
+                    // The record header is written afresh from what the reader parsed: for a little-endian pcap
+                    // source of the same precision these are the source's bytes; the packet bytes always are.
+                    pcap!.Write(record.TimestampNanos, record.Data, record.OriginalLength);
                 }
             }
             ng?.Dispose();
+            pcap?.Dispose();
             file.Flush(flushToDisk: false);
             Bytes = file.Length;
         }
@@ -142,52 +135,6 @@ internal sealed class ExtractWriter : IDisposable
             }
         }
         return snap == 0 ? 262144 : snap;
-    }
-
-    private static void WritePcapHeader(Stream s, bool bigEndian, bool nanos, int snapLength, int linkType)
-    {
-        Span<byte> h = stackalloc byte[24];
-        Put32(h, bigEndian, nanos ? 0xa1b23c4du : 0xa1b2c3d4u);
-        Put16(h[4..], bigEndian, 2);
-        Put16(h[6..], bigEndian, 4);
-        Put32(h[8..], bigEndian, 0);
-        Put32(h[12..], bigEndian, 0);
-        Put32(h[16..], bigEndian, (uint)snapLength);
-        Put32(h[20..], bigEndian, (uint)linkType);
-        s.Write(h);
-    }
-
-    private static void EncodePcapRecord(Span<byte> h, bool bigEndian, bool nanos, in CaptureRecord r)
-    {
-        long seconds = Math.DivRem(r.TimestampNanos, 1_000_000_000L, out long ns);
-        Put32(h, bigEndian, (uint)seconds);
-        Put32(h[4..], bigEndian, (uint)(nanos ? ns : ns / 1000));
-        Put32(h[8..], bigEndian, (uint)r.CapturedLength);
-        Put32(h[12..], bigEndian, (uint)r.OriginalLength);
-    }
-
-    private static void Put32(Span<byte> b, bool bigEndian, uint v)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(b, v);
-        }
-    }
-
-    private static void Put16(Span<byte> b, bool bigEndian, ushort v)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(b, v);
-        }
     }
 
     private static T First<T>(HashSet<T> set)
