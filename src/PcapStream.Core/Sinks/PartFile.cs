@@ -15,8 +15,11 @@ internal sealed class PartFile : IAsyncDisposable
     private bool _completed;
     private bool _writerClosed; // the footer is written once, even when completing failed half-way
 
-    private PartFile(FileStream stream, ParquetWriter writer, string tempPath, string finalPath)
+    private readonly HashSet<string> _timestampColumns;
+
+    private PartFile(FileStream stream, ParquetWriter writer, string tempPath, string finalPath, HashSet<string> timestampColumns)
     {
+        _timestampColumns = timestampColumns;
         _stream = stream;
         Writer = writer;
         _tempPath = tempPath;
@@ -38,7 +41,15 @@ internal sealed class PartFile : IAsyncDisposable
         try
         {
             ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream, options, append: false, cancel);
-            return new PartFile(stream, writer, temp, Path.Combine(directory, name));
+            var timestamps = new HashSet<string>(StringComparer.Ordinal);
+            foreach (DataField field in schema.DataFields)
+            {
+                if (field is DateTimeDataField)
+                {
+                    timestamps.Add(field.Name);
+                }
+            }
+            return new PartFile(stream, writer, temp, Path.Combine(directory, name), timestamps);
         }
         catch
         {
@@ -51,6 +62,10 @@ internal sealed class PartFile : IAsyncDisposable
     /// <summary>Finishes the file (footer), flushes it to disk and renames it to its final name (replacing one left by an earlier attempt).</summary>
     public async Task CompleteAsync()
     {
+        if (_timestampColumns.Count > 0)
+        {
+            TimestampStatistics.Fix(Writer, _timestampColumns);
+        }
         _writerClosed = true;
         await Writer.DisposeAsync();
         _stream.Flush(flushToDisk: true);
