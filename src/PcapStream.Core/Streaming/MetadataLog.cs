@@ -24,10 +24,10 @@ public sealed class MetadataLog
     public string Directory { get; }
 
     /// <summary>
-    /// Path of a batch's file. The name is the batch id in 8 digits, the same text as in the part files'
-    /// names (<c>part-00000007-00001.parquet</c> belongs to <c>commits/00000007</c>), so a reader matches them as text.
+    /// Path of a batch's file: the batch id without padding (<c>commits/7</c>); part files carry it padded to 8
+    /// digits (<c>part-00000007-00001.parquet</c>), and readers compare the two as numbers.
     /// </summary>
-    public string PathOf(long batch) => System.IO.Path.Combine(Directory, batch.ToString("D8", CultureInfo.InvariantCulture));
+    public string PathOf(long batch) => System.IO.Path.Combine(Directory, batch.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>True when the batch's file exists.</summary>
     public bool Contains(long batch) => File.Exists(PathOf(batch));

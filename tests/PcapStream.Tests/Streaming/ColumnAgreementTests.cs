@@ -42,7 +42,7 @@ public class ColumnAgreementTests
         }
 
         // The source log names the input root (the deepest folder holding every input), and file is relative to it.
-        string source = File.ReadAllText(Path.Combine(output, "_pcapstream", "sources", "00000000"));
+        string source = File.ReadAllText(Path.Combine(output, "_pcapstream", "sources", "0"));
         using JsonDocument doc = JsonDocument.Parse(source[(source.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
         Assert.Equal(Path.GetFullPath(root).TrimEnd('/'), doc.RootElement.GetProperty("inputRoot").GetString());
 
