@@ -55,9 +55,9 @@ internal sealed class GeneratedCapture
     }
 
     /// <summary>Writes frames [from, to) as one pcap file.</summary>
-    public string Write(string path, int from = 0, int to = -1)
+    public string Write(string path, int from = 0, int to = -1, bool nanosecond = true)
     {
-        using PcapWriter w = PcapWriter.Create(path, 1, nanosecond: true);
+        using PcapWriter w = PcapWriter.Create(path, 1, nanosecond);
         for (int i = from; i < (to < 0 ? _frames.Count : to); i++)
         {
             w.Write(_frames[i].T, _frames[i].Frame);

@@ -1,5 +1,6 @@
 using PcapStream.Decoding;
 using PcapStream.Flows;
+using static PcapStream.Tests.Decoding.Frames;
 using static PcapStream.Tests.Flows.GeneratedCapture;
 
 namespace PcapStream.Tests.Flows;
@@ -241,5 +242,41 @@ public sealed class GeneratedCaptureTests : IDisposable
         Assert.Equal(IpAddress16.Parse(C), f.SrcIP);
         Assert.Equal(expected.StartsWith("RST", StringComparison.Ordinal) || expected == "REJ" ? EndReason.Rst
             : expected == "SF" ? EndReason.Fin : EndReason.Eof, f.EndReason);
+    }
+    /// <summary>
+    /// Capture: one UDP datagram (10.0.0.1:5353 to 10.0.0.2:9999, 2072 bytes) sent as two IPv4 fragments, IP id 77:
+    /// the first (offset 0, MF, UDP header) is the LAST packet of file a.pcap, the second (offset 1480) the FIRST of
+    /// file b.pcap, followed by a second datagram (id 78) whose two fragments are both in b.pcap.
+    /// One pass ties every later fragment to its first fragment's flow. When the files are built separately, the
+    /// builder of b.pcap never saw id 77's first fragment, so that fragment falls back to the port-less flow of the
+    /// same addresses (the documented limit, docs/flows.md "Fragments"): it is still counted, once, in a flow of
+    /// the right addresses and protocol; fragments within one file are tied either way.
+    /// </summary>
+    [Fact]
+    public void A_later_fragment_in_the_next_file_is_counted_once_in_a_portless_flow_when_files_are_built_separately()
+    {
+        static byte[] FirstBody() => Cat(U16(5353), U16(9999), U16(8 + 1472 + 592), U16(0), new byte[1472]);
+        var g = new GeneratedCapture()
+            .Udp(T0, C, 7000, Sv, 7001)
+            .Fragment(T0 + 1000, C, Sv, 77, 0, more: true, FirstBody())
+            .Fragment(T0 + 2000, C, Sv, 77, 1480, more: false, new byte[592])
+            .Fragment(T0 + 3000, C, Sv, 78, 0, more: true, FirstBody())
+            .Fragment(T0 + 4000, C, Sv, 78, 1480, more: false, new byte[592]);
+        string a = g.Write(Path.Combine(_dir, "a.pcap"), 0, 2), b = g.Write(Path.Combine(_dir, "b.pcap"), 2);
+
+        var onePass = GeneratedCapture.Flows([a, b]);
+        Assert.Equal(2, onePass.Count);
+        FlowRecord dgram = Assert.Single(onePass, f => f.SrcPort == 5353);
+        Assert.Equal((4L, 4 * 1514L - 2 * (1480 - 592)), (dgram.SrcPackets, dgram.SrcBytes));
+        Assert.Equal(["a.pcap", "b.pcap"], dgram.Files);
+
+        var stitched = GeneratedCapture.Stitched([a, b]);
+        Assert.Equal(3, stitched.Count);
+        Assert.Equal(3L, Assert.Single(stitched, f => f.SrcPort == 5353).SrcPackets);
+        FlowRecord portless = Assert.Single(stitched, f => f.SrcPort is null);
+        Assert.Equal((17, IpAddress16.Parse(C), IpAddress16.Parse(Sv), 1L), (portless.IpProto, portless.SrcIP, portless.DstIP, portless.SrcPackets));
+        Assert.Equal(["b.pcap"], portless.Files);
+        Assert.Equal(onePass.Sum(f => f.SrcPackets + f.DstPackets), stitched.Sum(f => f.SrcPackets + f.DstPackets));
+        Assert.Equal(onePass.Sum(f => f.SrcBytes + f.DstBytes), stitched.Sum(f => f.SrcBytes + f.DstBytes));
     }
 }

@@ -51,6 +51,64 @@ public partial class RealCaptureTests
         }
     }
 
+    /// <summary>
+    /// <c>editcap -c</c> cuts a real capture into 2, 7 and 50 files; building each file separately and stitching
+    /// gives exactly the flows (files column included) of one pass over the files. The capture is alexa-app.pcapng
+    /// merged (<c>mergecap</c>, by time) with a generated TCP connection that sends one segment at the time of every
+    /// 16th real packet, so one flow spans every piece (no real flow of the corpus does at 50 equal pieces).
+    /// </summary>
+    [Fact]
+    public void A_real_capture_cut_by_editcap_stitches_to_the_flows_of_the_whole()
+    {
+        string real = SharedData.Require("pcaps/traffic/alexa-app.pcapng");
+        string editcap = ToolOrSkip("editcap"), mergecap = ToolOrSkip("mergecap");
+        string dir = Directory.CreateTempSubdirectory("pcapstream-editcap").FullName;
+        try
+        {
+            var times = Decode(real).Select(x => x.T).ToList();
+            var g = new GeneratedCapture();
+            for (int i = 0; i < times.Count; i += 16)
+            {
+                bool fromClient = i % 32 == 0;
+                string flags = i == 0 ? "S" : i == 16 ? "SA" : "PA";
+                g.Tcp(times[i], fromClient ? "198.51.100.7" : "203.0.113.9", fromClient ? 50000 : 443,
+                    fromClient ? "203.0.113.9" : "198.51.100.7", fromClient ? 443 : 50000, flags, payload: 100);
+            }
+            string keep = g.Write(Path.Combine(dir, "keepalive.pcap"), nanosecond: false);
+            string merged = Path.Combine(dir, "merged.pcap");
+            RunOk(mergecap, $"-F pcap -w \"{merged}\" \"{real}\" \"{keep}\"");
+            int total = times.Count + g.Count;
+            foreach (int pieces in new[] { 2, 7, 50 })
+            {
+                string sub = Directory.CreateDirectory(Path.Combine(dir, $"n{pieces}")).FullName;
+                RunOk(editcap, $"-c {(total + pieces - 1) / pieces} \"{merged}\" \"{Path.Combine(sub, "piece.pcap")}\"");
+                var files = Directory.GetFiles(sub).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal(pieces, files.Count);
+                var whole = GeneratedCapture.Flows(files);
+                Assert.Equal(total, whole.Sum(f => f.SrcPackets + f.DstPackets) + NonIp(files));
+                Assert.Equal(Pkt.Lines(whole, withFiles: true), Pkt.Lines(GeneratedCapture.Stitched(files), withFiles: true));
+                FlowRecord spanning = Assert.Single(whole, f => f.SrcPort == 50000);
+                Assert.Equal(pieces, spanning.Files.Count);
+                Assert.Equal((long)g.Count, spanning.SrcPackets + spanning.DstPackets);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static int NonIp(List<string> files) => files.Sum(f => Decode(f).Count(x => FlowKey.FromPacket(x.P, out _) < 0));
+
+    private static void RunOk(string exe, string args)
+    {
+        using var proc = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        Task<string> err = proc.StandardError.ReadToEndAsync();
+        proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        Assert.True(proc.ExitCode == 0, $"{exe} {args}: {err.Result}");
+    }
+
     /// <summary>Flow-level Community IDs of the community-id-spec captures equal the baseline of every packet's tuple.</summary>
     [Fact]
     public void Community_ids_of_flows_match_the_spec_baseline()
