@@ -26,32 +26,37 @@ public sealed partial class CaptureStream
         {
             if (repair)
             {
-                PcapTail.Result r;
+                CaptureTail.Result r;
                 try
                 {
-                    r = PcapTail.Inspect(path);
+                    r = CaptureTail.Inspect(path);
                 }
                 catch (FileNotFoundException)
                 {
                     continue; // a hook finalised it meanwhile
                 }
-                if (!r.IsPcap)
+                if (!r.HasHeader)
                 {
-                    if (r.FileLength < 24)
+                    if (r.Damage is null)
                     {
                         File.Delete(path);
                         Log($"removed {Path.GetFileName(path)}: {r.FileLength} bytes, no packet was written before tcpdump died");
                     }
                     else
                     {
-                        Log($"left {Path.GetFileName(path)} hidden: it is not a pcap file");
+                        Log($"left {Path.GetFileName(path)} hidden: {r.Damage}");
                     }
                     continue;
                 }
-                long cut = PcapTail.TrimIncomplete(path);
-                if (cut > 0)
+                if (r.IsRepairable)
                 {
+                    long cut = CaptureTail.TrimIncomplete(path);
                     Log($"repaired {Path.GetFileName(path)}: cut {cut} bytes of a record tcpdump had not finished writing ({r.Records} complete packets kept)");
+                }
+                else if (r.Damage is not null)
+                {
+                    // Finalised as is: the job reads every record before the damage and reports where it is.
+                    Log($"{Path.GetFileName(path)} is damaged after {r.Records} packets ({r.Damage}); finalised as is");
                 }
             }
             if (RunHook(path))

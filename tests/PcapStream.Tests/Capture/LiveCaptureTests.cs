@@ -60,7 +60,7 @@ public sealed class LiveCaptureTests : IDisposable
                 {
                     foreach (string f in VisibleCaptures(o.SensorDirectory))
                     {
-                        if (firstSeen.TryAdd(f, new FileInfo(f).Length) && !PcapTail.Inspect(f).IsComplete)
+                        if (firstSeen.TryAdd(f, new FileInfo(f).Length) && !CaptureTail.Inspect(f).IsComplete)
                         {
                             incompleteWhenSeen.Add(f);
                         }
@@ -90,7 +90,7 @@ public sealed class LiveCaptureTests : IDisposable
         Assert.Empty(incompleteWhenSeen);
         foreach (string f in files)
         {
-            Assert.True(PcapTail.Inspect(f).IsComplete, f);
+            Assert.True(CaptureTail.Inspect(f).IsComplete, f);
             if (firstSeen.TryGetValue(f, out long size))
             {
                 Assert.Equal(size, new FileInfo(f).Length);                    // no visible file grew
@@ -135,7 +135,7 @@ public sealed class LiveCaptureTests : IDisposable
         Assert.NotEmpty(files);
         foreach (string f in files)
         {
-            PcapTail.Result r = PcapTail.Inspect(f);
+            CaptureTail.Result r = CaptureTail.Inspect(f);
             Assert.True(r.IsComplete, f);
             Assert.Equal(r.Records, CaptureTools.TsharkCount(f));
         }
@@ -160,9 +160,9 @@ public sealed class LiveCaptureTests : IDisposable
         string stale = Assert.Single(HiddenCaptures(o.SensorDirectory));
         foreach (string f in VisibleCaptures(o.SensorDirectory))
         {
-            Assert.True(PcapTail.Inspect(f).IsComplete, f);                    // what was visible is whole
+            Assert.True(CaptureTail.Inspect(f).IsComplete, f);                    // what was visible is whole
         }
-        long staleRecords = PcapTail.Inspect(stale).Records;
+        long staleRecords = CaptureTail.Inspect(stale).Records;
         long staleLength = new FileInfo(stale).Length;
         string expected = CaptureNaming.VisiblePath(stale, "dump", o.DirectoryFormat, o.NumberParts)!;
 
@@ -178,7 +178,7 @@ public sealed class LiveCaptureTests : IDisposable
             restarted.Complete();
         }
         Assert.True(staleRecords > 0, $"the killed file should hold flushed packets ({staleLength} bytes)");
-        PcapTail.Result r = PcapTail.Inspect(expected);
+        CaptureTail.Result r = CaptureTail.Inspect(expected);
         Assert.True(r.IsComplete);
         Assert.Equal(staleRecords, r.Records);
         Assert.Equal(r.Records, CaptureTools.TsharkCount(expected));
