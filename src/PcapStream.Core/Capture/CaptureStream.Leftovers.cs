@@ -101,7 +101,7 @@ public sealed partial class CaptureStream
         }
         var psi = new ProcessStartInfo("chown") { UseShellExecute = false, RedirectStandardError = true };
         foreach (string a in (string[])[_options.User + ":", _options.SensorDirectory,
-                     Path.Combine(_options.SensorDirectory, CaptureNaming.FinishedLogName)])
+                     Path.Combine(_options.SensorDirectory, CaptureNaming.StateDirectoryName), Path.Combine(_options.SensorDirectory, CaptureNaming.FinishedLogName)])
         {
             psi.ArgumentList.Add(a);
         }

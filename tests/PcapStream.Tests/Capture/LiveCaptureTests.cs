@@ -123,11 +123,11 @@ public sealed class LiveCaptureTests : IDisposable
         using var traffic = new LiveTraffic();
         var supervisor = new CaptureSupervisor([o], TextWriter.Null);
         Task<int> capture = Task.Run(() => supervisor.Run(CancellationToken.None));
-        await WaitUntil(() => TcpdumpPid(o) > 0);
+        await WaitUntil(() => CaptureTools.TcpdumpPid(o.SensorDirectory, o.Prefix) > 0);
         await traffic.LongLivedConnection(count: 8, gap: TimeSpan.FromMilliseconds(250));
         await traffic.HttpRequests(3);
 
-        Assert.True(Native.Kill(TcpdumpPid(o), Native.SigKill));
+        Assert.True(Native.Kill(CaptureTools.TcpdumpPid(o.SensorDirectory, o.Prefix), Native.SigKill));
         Assert.Equal(1, await capture.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
 
         Assert.Empty(HiddenCaptures(o.SensorDirectory));
@@ -194,26 +194,6 @@ public sealed class LiveCaptureTests : IDisposable
         var e = Assert.Throws<CaptureException>(() => stream.Start(TimeSpan.FromSeconds(15)));
         Assert.Contains("'nosuch0' does not exist", e.Message);
         Assert.Contains("lo", e.Message);
-    }
-
-    private static int TcpdumpPid(CaptureStreamOptions o)
-    {
-        string pattern = CaptureNaming.HiddenPattern(o.SensorDirectory, o.Prefix);
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0').Contains(pattern))
-                {
-                    return int.Parse(Path.GetFileName(dir));
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                continue;
-            }
-        }
-        return 0;
     }
 
     private static async Task WaitUntil(Func<bool> condition)
