@@ -11,6 +11,13 @@ internal sealed class ChildProgram : IDisposable
     private readonly StringBuilder _output = new();
 
     public ChildProgram(params string[] args)
+        : this(null, args)
+    {
+    }
+
+    /// <param name="environment">Extra environment variables (fault injection), or null.</param>
+    /// <param name="args">The program's arguments.</param>
+    public ChildProgram(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "pcapstream"))
         {
@@ -21,6 +28,10 @@ internal sealed class ChildProgram : IDisposable
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+        foreach ((string k, string v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
         }
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
