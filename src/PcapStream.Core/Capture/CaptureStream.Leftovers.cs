@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PcapStream.Retention;
 
 namespace PcapStream.Capture;
 
@@ -22,8 +23,14 @@ public sealed partial class CaptureStream
         }
         hidden.Sort(StringComparer.Ordinal);
         int finalised = 0;
+        BatchLog? job = null;
         foreach (string path in hidden)
         {
+            if (_options.JobOutput is not null && (job ??= BatchLog.Read(_options.JobOutput)).WasTaken(Path.GetFullPath(path)))
+            {
+                Log($"left {Path.GetFileName(path)} hidden: the job already took it as a stale file; renaming it would ingest it twice");
+                continue;
+            }
             if (repair)
             {
                 CaptureTail.Result r;

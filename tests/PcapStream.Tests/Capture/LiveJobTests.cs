@@ -174,6 +174,18 @@ public sealed class LiveJobTests : IDisposable
             Assert.Empty(commit.Damaged);   // the kill happened to land between two records
         }
         Assert.Equal(tail.Records, commit.PacketCount);
+
+        // A capture restarted later must not finalise what the job already took: a new name would be ingested twice.
+        using (var restarted = new ChildProgram("capture", "-i", "lo", "--dir", Captures, "--sensor", "lo", "--rotate-seconds", "600",
+            "--filter", $"port {traffic.DnsPort}", "--output", Output))
+        {
+            await WaitUntil(() => restarted.Output.Contains("capturing on lo", StringComparison.Ordinal), restarted);
+            restarted.Terminate();
+            Assert.True(restarted.WaitForExit(Exit) == 0, restarted.Output);
+            Assert.Contains("the job already took it", restarted.Output, StringComparison.Ordinal);
+        }
+        Assert.Equal(staleLength, new FileInfo(stale).Length);
+        Assert.False(File.Exists(CaptureNaming.VisiblePath(stale, "dump", "%Y/%m/%d", numberParts: false)));
     }
 
     private List<SourceFile> TakenFiles() => [.. ReadEntries<SourceEntry>(Output, "sources").SelectMany(e => e.Files)];
