@@ -1,6 +1,7 @@
 using DuckDB.NET.Data;
 using PcapStream.Capture;
 using PcapStream.Streaming;
+using PcapStream.Tests.Streaming;
 
 namespace PcapStream.Tests.Capture;
 
@@ -159,7 +160,7 @@ public sealed class LiveJobTests : IDisposable
         Assert.Equal(staleLength, took.Size);
         Assert.Equal(staleLength, new FileInfo(stale).Length);                                  // the job changes nothing
         string relative = Path.GetRelativePath(Captures, stale);
-        Assert.Equal(tail.Records, Scalar($"SELECT count(*) FROM {Source(Output, "packets")} WHERE file = '{relative}'"));
+        Assert.Equal(tail.Records, DatasetComparer.Scalar($"SELECT count(*) FROM {DatasetComparer.Source(Output, "packets")} WHERE file = '{relative}'"));
         Assert.Equal(tail.Records, TsharkCountTolerant(stale));
         CommitEntry commit = ReadEntries<CommitEntry>(Output, "commits").Single(c => c.FileCount == 1);
         if (tail.IsRepairable)
@@ -257,7 +258,7 @@ public sealed class LiveJobTests : IDisposable
         using var connection = new DuckDBConnection("DataSource=:memory:");
         connection.Open();
         using DuckDBCommand command = connection.CreateCommand();
-        command.CommandText = $"SELECT srcPort, dstPort, ipProto, srcIP, srcPackets, dstPackets, endReason, array_to_string(files, '|') FROM {Source(output, "flows")}";
+        command.CommandText = $"SELECT srcPort, dstPort, ipProto, srcIP, srcPackets, dstPackets, endReason, array_to_string(files, '|') FROM {DatasetComparer.Source(output, "flows")}";
         using DuckDBDataReader r = command.ExecuteReader();
         var rows = new List<FlowRow>();
         while (r.Read())
@@ -267,18 +268,6 @@ public sealed class LiveJobTests : IDisposable
         }
         return rows;
     }
-
-    private static long Scalar(string sql)
-    {
-        using var connection = new DuckDBConnection("DataSource=:memory:");
-        connection.Open();
-        using DuckDBCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static string Source(string output, string dataset) =>
-        $"read_parquet('{Path.Combine(output, dataset)}/**/*.parquet', hive_partitioning = true)";
 
     /// <summary>Waits up to 30 s; fails early when <paramref name="program"/> (whose output explains why) exits meanwhile.</summary>
     private static async Task WaitUntil(Func<bool> condition, ChildProgram? program)
