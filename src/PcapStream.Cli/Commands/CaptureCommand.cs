@@ -72,7 +72,7 @@ public static class CaptureCommand
         List<CaptureStreamOptions> streams;
         try
         {
-            streams = CaptureStreamOptions.FromSettings(c, interfaces, tcpdump);
+            streams = [.. CaptureStreamOptions.FromSettings(c, interfaces, tcpdump).Select(o => o with { JobOutput = settings.Run.Output })];
         }
         catch (SettingsException e)
         {

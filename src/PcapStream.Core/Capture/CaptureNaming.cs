@@ -17,14 +17,21 @@ public static class CaptureNaming
     /// <summary>strftime tokens allowed in the directory format (all fixed-width numbers).</summary>
     private const string Tokens = "YmdHMS";
 
-    /// <summary>Hidden helper files in the sensor folder (hidden, so no reader takes them for captures).</summary>
-    public const string HookFileName = ".pcapstream-hook.sh";
+    /// <summary>
+    /// Hidden folder in the sensor folder for capture's own files. A folder, not hidden files beside the captures:
+    /// the job takes a hidden file left unchanged past its stale age as a capture killed mid-write, and the lock
+    /// or the hook never change; files inside hidden folders it never lists.
+    /// </summary>
+    public const string StateDirectoryName = ".pcapstream";
 
-    /// <summary>The hook appends each finalised file's path here, one per line.</summary>
-    public const string FinishedLogName = ".pcapstream-finished.log";
+    /// <summary>The post-rotate hook tcpdump runs (relative to the sensor folder).</summary>
+    public const string HookFileName = StateDirectoryName + "/hook.sh";
+
+    /// <summary>The hook appends each finalised file's path here, one per line (relative to the sensor folder).</summary>
+    public const string FinishedLogName = StateDirectoryName + "/finished.log";
 
     /// <summary>Held (flock) while a capture writes to the sensor folder, so two captures never share one.</summary>
-    public const string LockFileName = ".pcapstream.lock";
+    public const string LockFileName = StateDirectoryName + "/lock";
 
     /// <summary>The <c>-w</c> argument: strftime pattern of the hidden file tcpdump writes.</summary>
     public static string HiddenPattern(string sensorDirectory, string prefix) =>

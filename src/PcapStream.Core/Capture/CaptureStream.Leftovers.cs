@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PcapStream.Retention;
 
 namespace PcapStream.Capture;
 
@@ -22,36 +23,47 @@ public sealed partial class CaptureStream
         }
         hidden.Sort(StringComparer.Ordinal);
         int finalised = 0;
+        BatchLog? job = null;
         foreach (string path in hidden)
         {
+            if (_options.JobOutput is not null && (job ??= BatchLog.Read(_options.JobOutput)).WasTaken(Path.GetFullPath(path)))
+            {
+                Log($"left {Path.GetFileName(path)} hidden: the job already took it as a stale file; renaming it would ingest it twice");
+                continue;
+            }
             if (repair)
             {
-                PcapTail.Result r;
+                CaptureTail.Result r;
                 try
                 {
-                    r = PcapTail.Inspect(path);
+                    r = CaptureTail.Inspect(path);
                 }
                 catch (FileNotFoundException)
                 {
                     continue; // a hook finalised it meanwhile
                 }
-                if (!r.IsPcap)
+                if (!r.HasHeader)
                 {
-                    if (r.FileLength < 24)
+                    if (r.Damage is null)
                     {
                         File.Delete(path);
                         Log($"removed {Path.GetFileName(path)}: {r.FileLength} bytes, no packet was written before tcpdump died");
                     }
                     else
                     {
-                        Log($"left {Path.GetFileName(path)} hidden: it is not a pcap file");
+                        Log($"left {Path.GetFileName(path)} hidden: {r.Damage}");
                     }
                     continue;
                 }
-                long cut = PcapTail.TrimIncomplete(path);
-                if (cut > 0)
+                if (r.IsRepairable)
                 {
+                    long cut = CaptureTail.TrimIncomplete(path);
                     Log($"repaired {Path.GetFileName(path)}: cut {cut} bytes of a record tcpdump had not finished writing ({r.Records} complete packets kept)");
+                }
+                else if (r.Damage is not null)
+                {
+                    // Finalised as is: the job reads every record before the damage and reports where it is.
+                    Log($"{Path.GetFileName(path)} is damaged after {r.Records} packets ({r.Damage}); finalised as is");
                 }
             }
             if (RunHook(path))
@@ -96,7 +108,7 @@ public sealed partial class CaptureStream
         }
         var psi = new ProcessStartInfo("chown") { UseShellExecute = false, RedirectStandardError = true };
         foreach (string a in (string[])[_options.User + ":", _options.SensorDirectory,
-                     Path.Combine(_options.SensorDirectory, CaptureNaming.FinishedLogName)])
+                     Path.Combine(_options.SensorDirectory, CaptureNaming.StateDirectoryName), Path.Combine(_options.SensorDirectory, CaptureNaming.FinishedLogName)])
         {
             psi.ArgumentList.Add(a);
         }

@@ -80,7 +80,7 @@ public sealed partial class CaptureStream : IDisposable
     /// <exception cref="CaptureException">The folder is in use, or tcpdump could not start capturing (the message says why).</exception>
     public void Start(TimeSpan startupTimeout)
     {
-        Directory.CreateDirectory(_options.SensorDirectory);
+        Directory.CreateDirectory(Path.Combine(_options.SensorDirectory, CaptureNaming.StateDirectoryName));
         string lockPath = Path.Combine(_options.SensorDirectory, CaptureNaming.LockFileName);
         try
         {

@@ -47,6 +47,13 @@ public sealed record CaptureStreamOptions
     /// <summary>User tcpdump drops to when run as root; null = stay root.</summary>
     public string? User { get; init; }
 
+    /// <summary>
+    /// Dataset root of the job reading these captures (<c>run.output</c>), or null. A hidden file left by a
+    /// killed capture that the job's source log shows it already took (as stale) is then left as is at start:
+    /// renaming it would give the job a new name to ingest a second time.
+    /// </summary>
+    public string? JobOutput { get; init; }
+
     /// <summary>True when size rotation numbers the parts of a period.</summary>
     public bool NumberParts => RotateMegabytes > 0;
 

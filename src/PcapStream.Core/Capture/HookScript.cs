@@ -66,6 +66,7 @@ public static class HookScript
     public static string Write(string sensorDirectory, string prefix, string directoryFormat, bool numberParts)
     {
         string path = Path.Combine(sensorDirectory, CaptureNaming.HookFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temp = path + ".tmp";
         File.WriteAllText(temp, Generate(prefix, directoryFormat, numberParts));
         if (OperatingSystem.IsWindows())

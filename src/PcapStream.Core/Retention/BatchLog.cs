@@ -1,19 +1,21 @@
 using System.Text.Json;
+using PcapStream.Streaming;
 
 namespace PcapStream.Retention;
 
 /// <summary>
-/// What the job's commit protocol says about capture files (DESIGN.md "Exactly once"): which batches are
-/// committed, which are not yet, and the files each batch took (<c>OUT/_pcapstream/sources/&lt;batch&gt;</c>: a
-/// version line, then JSON). A file an uncommitted batch took will be replayed from, so retention must keep it.
-/// The JSON is read leniently (every string under a "path" or "file" key, or a top-level array of strings), so a
-/// change of the manifest's layout fails safe: an unreadable manifest protects the whole capture tree.
+/// What the job's commit protocol says about capture files and part files (DESIGN.md "Exactly once"), read with
+/// the job's own types: <c>OUT/_pcapstream/sources/N</c> (<see cref="SourceEntry"/>: the files batch N took) and
+/// <c>OUT/_pcapstream/commits/N</c> (its commit), both through <see cref="MetadataLog"/> (version line, then
+/// JSON). A batch with a source entry and no commit will be replayed from its files at the job's next start, and
+/// its part files (batch id above the last commit) will be replaced, so retention must keep both. A manifest
+/// that cannot be read fails safe: it protects the whole capture tree.
 /// </summary>
 public sealed class BatchLog
 {
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _uncommittedBatches = new(StringComparer.Ordinal);
+    private readonly List<long> _uncommitted = [];
 
     /// <summary>True when some manifest could not be read: nothing may be deleted from the capture tree.</summary>
     public bool Unreadable { get; private set; }
@@ -21,50 +23,64 @@ public sealed class BatchLog
     /// <summary>Why <see cref="Unreadable"/> is set.</summary>
     public string? UnreadableReason { get; private set; }
 
-    /// <summary>Batch ids with a source entry and no commit.</summary>
-    public IReadOnlySet<string> UncommittedBatches => _uncommittedBatches;
+    /// <summary>The highest committed batch id, -1 when none is.</summary>
+    public long LastCommitted { get; private set; } = -1;
 
-    /// <summary>Reads <c>OUT/_pcapstream</c>; paths in manifests are resolved against <paramref name="inputRoot"/>.</summary>
-    public static BatchLog Read(string outputRoot, string inputRoot)
+    /// <summary>Batch ids with a source entry and no commit, ascending.</summary>
+    public IReadOnlyList<long> UncommittedBatches => _uncommitted;
+
+    /// <summary>Reads <c>OUT/_pcapstream</c> (nothing there: an empty log). Creates nothing.</summary>
+    public static BatchLog Read(string outputRoot)
     {
         var log = new BatchLog();
-        string sources = Path.Combine(outputRoot, "_pcapstream", "sources");
-        string commits = Path.Combine(outputRoot, "_pcapstream", "commits");
-        if (!Directory.Exists(sources))
+        string meta = Path.Combine(outputRoot, "_pcapstream");
+        string sourcesDir = Path.Combine(meta, "sources");
+        if (!Directory.Exists(sourcesDir))
         {
             return log;
         }
-        foreach (string file in Directory.EnumerateFiles(sources))
+        var sources = new MetadataLog(sourcesDir);
+        string commitsDir = Path.Combine(meta, "commits");
+        MetadataLog? commits = Directory.Exists(commitsDir) ? new MetadataLog(commitsDir) : null;
+        log.LastCommitted = commits?.Latest() ?? -1;
+        foreach (long batch in sources.Batches())
         {
-            string batch = Path.GetFileName(file);
-            if (batch.StartsWith('.') || batch.EndsWith(".tmp", StringComparison.Ordinal))
-            {
-                continue; // a manifest being written: its batch has not started
-            }
-            bool committed = File.Exists(Path.Combine(commits, batch));
-            List<string> paths;
+            // The job commits in order and, at start, drops commits above a gap: committed means "at or below
+            // the last commit and its commit file exists".
+            bool committed = commits is not null && commits.Contains(batch);
+            SourceEntry entry;
             try
             {
-                paths = ParseManifest(File.ReadAllText(file));
+                string text = sources.ReadText(batch) ?? throw new FileNotFoundException(sources.PathOf(batch));
+                entry = MetadataJson.Read<SourceEntry>(text, sources.PathOf(batch));
             }
-            catch (Exception e) when (e is JsonException or IOException)
+            catch (FileNotFoundException) when (!File.Exists(sources.PathOf(batch)))
+            {
+                continue; // removed by the job's recovery meanwhile: that batch never started
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException or IOException or NotSupportedException)
             {
                 log.Unreadable = true;
-                log.UnreadableReason = $"cannot read {file}: {e.Message}";
+                log.UnreadableReason = $"cannot read {sources.PathOf(batch)}: {e.Message}";
                 continue;
             }
             if (!committed)
             {
-                log._uncommittedBatches.Add(batch);
+                log._uncommitted.Add(batch);
             }
-            foreach (string p in paths)
+            foreach (SourceFile f in entry.Files)
             {
-                string full = Path.GetFullPath(Path.IsPathRooted(p) ? p : Path.Combine(inputRoot, p));
+                string full = Path.GetFullPath(f.Path);
                 log._taken.Add(full);
                 if (!committed)
                 {
                     log._pending.Add(full);
                 }
+            }
+            foreach (SkippedFile s in entry.Skipped)
+            {
+                // Given up on (unreadable): the job will never take it; it is as done with as a processed file.
+                log._taken.Add(Path.GetFullPath(s.Path));
             }
         }
         return log;
@@ -76,74 +92,9 @@ public sealed class BatchLog
     /// <summary>True when some batch took <paramref name="fullPath"/> (it was, or is being, processed).</summary>
     public bool WasTaken(string fullPath) => _taken.Contains(fullPath);
 
-    /// <summary>The file paths listed in one manifest (version line, then JSON).</summary>
-    /// <exception cref="JsonException">The JSON part is not valid JSON.</exception>
-    public static List<string> ParseManifest(string text)
-    {
-        int nl = text.IndexOf('\n', StringComparison.Ordinal);
-        string json = text.TrimStart().StartsWith('v') && nl >= 0 ? text[(nl + 1)..] : text;
-        var paths = new List<string>();
-        foreach (string line in SplitJsonDocuments(json))
-        {
-            using JsonDocument doc = JsonDocument.Parse(line);
-            Collect(doc.RootElement, paths, topLevel: true);
-        }
-        return paths;
-    }
-
-    /// <summary>Spark-style manifests hold one JSON document per line; a single (multi-line) document also works.</summary>
-    private static List<string> SplitJsonDocuments(string json)
-    {
-        string trimmed = json.Trim();
-        if (trimmed.Length == 0)
-        {
-            return [];
-        }
-        try
-        {
-            using JsonDocument _ = JsonDocument.Parse(trimmed);
-            return [trimmed];
-        }
-        catch (JsonException)
-        {
-            return [.. trimmed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-        }
-    }
-
-    private static void Collect(JsonElement e, List<string> paths, bool topLevel)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (JsonProperty p in e.EnumerateObject())
-                {
-                    if (p.Value.ValueKind == JsonValueKind.String && (p.NameEquals("path") || p.NameEquals("file")))
-                    {
-                        paths.Add(p.Value.GetString()!);
-                    }
-                    else
-                    {
-                        // "files": ["a.pcap", ...] lists paths as plain strings.
-                        bool list = p.Value.ValueKind == JsonValueKind.Array && (p.NameEquals("files") || p.NameEquals("paths"));
-                        Collect(p.Value, paths, topLevel: list);
-                    }
-                }
-                break;
-            case JsonValueKind.Array:
-                foreach (JsonElement item in e.EnumerateArray())
-                {
-                    if (item.ValueKind == JsonValueKind.String && topLevel)
-                    {
-                        paths.Add(item.GetString()!);
-                    }
-                    else
-                    {
-                        Collect(item, paths, topLevel);
-                    }
-                }
-                break;
-            default:
-                break;
-        }
-    }
+    /// <summary>
+    /// True when a part file of batch <paramref name="batch"/> is not covered by a commit: the job deletes and
+    /// rewrites such parts when it replays (<see cref="Sinks.DatasetLayout.DeleteUncommitted"/>).
+    /// </summary>
+    public bool IsUncommittedPart(long batch) => batch > LastCommitted;
 }

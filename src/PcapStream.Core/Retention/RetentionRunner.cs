@@ -1,4 +1,5 @@
 using System.Globalization;
+using PcapStream.Sinks;
 
 namespace PcapStream.Retention;
 
@@ -19,7 +20,7 @@ public static class RetentionRunner
     public static List<RetentionItem> CaptureItems(string captureRoot, string? outputRoot, bool deleteUnprocessed)
     {
         string root = Path.GetFullPath(captureRoot);
-        BatchLog? log = outputRoot is null ? null : BatchLog.Read(outputRoot, root);
+        BatchLog? log = outputRoot is null ? null : BatchLog.Read(outputRoot);
         var items = new List<RetentionItem>();
         if (!Directory.Exists(root))
         {
@@ -59,7 +60,7 @@ public static class RetentionRunner
         {
             return items;
         }
-        BatchLog log = BatchLog.Read(outputRoot, outputRoot);
+        BatchLog log = BatchLog.Read(outputRoot);
         foreach (string dataset in Directory.EnumerateDirectories(outputRoot))
         {
             string name = Path.GetFileName(dataset);
@@ -144,24 +145,12 @@ public static class RetentionRunner
             {
                 keep ??= "a file is being written in it";
             }
-            else if (BatchOf(name) is { } batch && log.UncommittedBatches.Contains(batch))
+            else if (DatasetLayout.TryParseBatch(name, out long batch) && log.IsUncommittedPart(batch))
             {
                 keep ??= $"uncommitted batch {batch} wrote to it";
             }
         }
         return new RetentionItem(dir, bytes, end, keep);
-    }
-
-    /// <summary>The batch id in <c>part-&lt;batch&gt;-&lt;n&gt;.parquet</c>, or null.</summary>
-    internal static string? BatchOf(string fileName)
-    {
-        if (!fileName.StartsWith("part-", StringComparison.Ordinal))
-        {
-            return null;
-        }
-        string rest = fileName[5..];
-        int dash = rest.IndexOf('-', StringComparison.Ordinal);
-        return dash > 0 ? rest[..dash] : null;
     }
 
     private static bool IsHidden(string relativePath)

@@ -62,4 +62,25 @@ internal static class CaptureTools
         string output = Run("tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
     }
+
+    /// <summary>The pid of the tcpdump writing the sensor folder's hidden files (from /proc/*/cmdline), 0 when none.</summary>
+    public static int TcpdumpPid(string sensorDirectory, string prefix = "dump")
+    {
+        string pattern = PcapStream.Capture.CaptureNaming.HiddenPattern(sensorDirectory, prefix);
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0').Contains(pattern))
+                {
+                    return int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                continue;
+            }
+        }
+        return 0;
+    }
 }

@@ -1,4 +1,6 @@
 using PcapStream.Retention;
+using PcapStream.Sinks;
+using PcapStream.Streaming;
 
 namespace PcapStream.Tests.Retention;
 
@@ -21,15 +23,20 @@ public sealed class RetentionTests : IDisposable
         return path;
     }
 
-    private void Batch(string id, bool committed, params string[] relPaths)
+    /// <summary>Writes batch <paramref name="id"/>'s source entry (and commit) as the job does: MetadataLog, version line, its JSON.</summary>
+    private void Batch(long id, bool committed, params string[] relPaths)
     {
-        Directory.CreateDirectory(Path.Combine(Out, "_pcapstream", "sources"));
-        Directory.CreateDirectory(Path.Combine(Out, "_pcapstream", "commits"));
-        string files = string.Join(",", relPaths.Select(p => $"{{\"path\":\"{p}\",\"size\":1,\"mtime\":0}}"));
-        File.WriteAllText(Path.Combine(Out, "_pcapstream", "sources", id), "v1\n{\"files\":[" + files + "]}\n");
+        var sources = new MetadataLog(Path.Combine(Out, "_pcapstream", "sources"));
+        var commits = new MetadataLog(Path.Combine(Out, "_pcapstream", "commits"));
+        var entry = new SourceEntry
+        {
+            Batch = id,
+            Files = [.. relPaths.Select(p => new SourceFile { Path = Path.Combine(In, p), Relative = p, Stream = p.Split('/')[0], Size = 100 })],
+        };
+        Assert.True(sources.TryAdd(id, MetadataJson.Write(entry)));
         if (committed)
         {
-            File.WriteAllText(Path.Combine(Out, "_pcapstream", "commits", id), "v1\n{}\n");
+            Assert.True(commits.TryAdd(id, MetadataJson.Write(new CommitEntry { Batch = id, FileCount = relPaths.Length })));
         }
     }
 
@@ -40,8 +47,8 @@ public sealed class RetentionTests : IDisposable
         string old2 = Capture("eth0/2026/11/02/dump-2.pcap", 100, 24);
         string oldPending = Capture("eth0/2026/11/03/dump-3.pcap", 100, 23);
         string fresh = Capture("eth0/2026/11/26/dump-4.pcap", 100, 0.1);
-        Batch("0", committed: true, "eth0/2026/11/01/dump-1.pcap", "eth0/2026/11/02/dump-2.pcap");
-        Batch("1", committed: false, "eth0/2026/11/03/dump-3.pcap");
+        Batch(0, committed: true, "eth0/2026/11/01/dump-1.pcap", "eth0/2026/11/02/dump-2.pcap");
+        Batch(1, committed: false, "eth0/2026/11/03/dump-3.pcap");
 
         var plan = RetentionPlan.Decide(RetentionRunner.CaptureItems(In, Out, deleteUnprocessed: false), new RetentionPolicy(7, 0), Now);
         Assert.Equal([old1, old2], plan.Delete.Select(i => i.Path));
@@ -63,7 +70,7 @@ public sealed class RetentionTests : IDisposable
         string a = Capture("s/a.pcap", 400, 3);
         string b = Capture("s/b.pcap", 400, 2);
         string c = Capture("s/c.pcap", 400, 1);   // not taken by any batch yet
-        Batch("0", committed: true, "s/a.pcap", "s/b.pcap");
+        Batch(0, committed: true, "s/a.pcap", "s/b.pcap");
 
         var cap = new RetentionPolicy(0, 500);
         var plan = RetentionPlan.Decide(RetentionRunner.CaptureItems(In, Out, deleteUnprocessed: false), cap, Now);
@@ -107,11 +114,12 @@ public sealed class RetentionTests : IDisposable
             File.WriteAllBytes(Path.Combine(dir, file), new byte[10]);
             return dir;
         }
-        string oldFlows = Part("flows", "2026-11-01", 3, "part-0-0.parquet");
-        string oldPackets = Part("packets", "2026-11-01", 3, "part-0-0.parquet");
-        string oldPending = Part("packets", "2026-11-01", 4, "part-7-0.parquet");
-        string recent = Part("packets", "2026-11-26", 10, "part-8-0.parquet");
-        Batch("7", committed: false);
+        string oldFlows = Part("flows", "2026-11-01", 3, DatasetLayout.PartName(6, 0));
+        string oldPackets = Part("packets", "2026-11-01", 3, DatasetLayout.PartName(6, 0));
+        string oldPending = Part("packets", "2026-11-01", 4, DatasetLayout.PartName(7, 0));
+        string recent = Part("packets", "2026-11-26", 10, DatasetLayout.PartName(8, 0));
+        Batch(6, committed: true);
+        Batch(7, committed: false);
 
         var plan = RetentionPlan.Decide(RetentionRunner.DatasetItems(Out), new RetentionPolicy(7, 0), Now);
         Assert.Equal(new[] { oldFlows, oldPackets }.Order(), plan.Delete.Select(i => i.Path).Order());
@@ -121,13 +129,5 @@ public sealed class RetentionTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(Out, "flows", "date=2026-11-01")));
         Assert.True(Directory.Exists(oldPending));
         Assert.True(Directory.Exists(recent));
-    }
-
-    [Fact]
-    public void Manifests_in_several_layouts_are_understood()
-    {
-        Assert.Equal(["a.pcap", "b.pcap"], BatchLog.ParseManifest("v1\n[\"a.pcap\",\"b.pcap\"]"));
-        Assert.Equal(["a.pcap", "b.pcap"], BatchLog.ParseManifest("v1\n{\"path\":\"a.pcap\",\"size\":1}\n{\"path\":\"b.pcap\",\"size\":2}\n"));
-        Assert.Equal(["x/a.pcap"], BatchLog.ParseManifest("v1\n{\"batch\":3,\"files\":[{\"file\":\"x/a.pcap\",\"mtime\":5}]}"));
     }
 }

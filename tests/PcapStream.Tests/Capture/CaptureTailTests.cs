@@ -3,7 +3,7 @@ using PcapStream.Readers;
 
 namespace PcapStream.Tests.Capture;
 
-public sealed class PcapTailTests : IDisposable
+public sealed class CaptureTailTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pcapstream-tail-").FullName;
 
@@ -29,8 +29,8 @@ public sealed class PcapTailTests : IDisposable
     {
         string path = WriteCapture(5, nanosecond);
         long complete = new FileInfo(path).Length;
-        Assert.True(PcapTail.Inspect(path).IsComplete);
-        Assert.Equal(5, PcapTail.Inspect(path).Records);
+        Assert.True(CaptureTail.Inspect(path).IsComplete);
+        Assert.Equal(5, CaptureTail.Inspect(path).Records);
 
         // What a SIGKILL leaves: a stdio buffer flushed mid-record (header + part of the body).
         using (var s = new FileStream(path, FileMode.Append))
@@ -41,26 +41,45 @@ public sealed class PcapTailTests : IDisposable
             s.Write(BitConverter.GetBytes(0));
             s.Write(BitConverter.GetBytes(100)); // incl_len 100, but only 40 bytes follow
         }
-        PcapTail.Result r = PcapTail.Inspect(path);
+        CaptureTail.Result r = CaptureTail.Inspect(path);
         Assert.False(r.IsComplete);
+        Assert.True(r.IsRepairable);
         Assert.Equal(complete, r.CompleteLength);
 
-        Assert.Equal(56, PcapTail.TrimIncomplete(path));
+        Assert.Equal(56, CaptureTail.TrimIncomplete(path));
         Assert.Equal(complete, new FileInfo(path).Length);
         Assert.Equal(5, CaptureTools.TsharkCount(path));
     }
 
     [Fact]
-    public void A_complete_file_and_a_non_pcap_file_are_left_alone()
+    public void A_file_cut_inside_its_header_holds_no_packet_and_is_not_trimmed()
+    {
+        string path = WriteCapture(0);
+        using (var s = new FileStream(path, FileMode.Open))
+        {
+            s.SetLength(10);
+        }
+        CaptureTail.Result r = CaptureTail.Inspect(path);
+        Assert.False(r.HasHeader);
+        Assert.Null(r.Damage);                  // cut short, not foreign: the supervisor may delete it
+        Assert.Equal(0, CaptureTail.TrimIncomplete(path));
+        Assert.Equal(10, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public void A_complete_file_and_a_non_capture_file_are_left_alone()
     {
         string path = WriteCapture(3);
         long before = new FileInfo(path).Length;
-        Assert.Equal(0, PcapTail.TrimIncomplete(path));
+        Assert.Equal(0, CaptureTail.TrimIncomplete(path));
         Assert.Equal(before, new FileInfo(path).Length);
 
         string text = Path.Combine(_dir, "notes.txt");
         File.WriteAllText(text, "this is not a capture file at all, just text");
-        Assert.False(PcapTail.Inspect(text).IsPcap);
-        Assert.Equal(0, PcapTail.TrimIncomplete(text));
+        CaptureTail.Result r = CaptureTail.Inspect(text);
+        Assert.False(r.HasHeader);
+        Assert.NotNull(r.Damage);
+        Assert.Equal(0, CaptureTail.TrimIncomplete(text));
+        Assert.Equal("this is not a capture file at all, just text", File.ReadAllText(text));
     }
 }
