@@ -314,6 +314,13 @@ public sealed class DirectorySource
         {
             return true;
         }
+        if (f.Size == 0)
+        {
+            // Nothing to read, and never opened: a FIFO or socket left in the folder also shows size 0, and
+            // opening one would block the job forever. The decode reports it as an empty capture.
+            first = long.MaxValue;
+            return true;
+        }
         try
         {
             using CaptureReader reader = CaptureReader.Open(f.Path);

@@ -58,6 +58,12 @@ internal static class FileDecoder
     private static void ReadAll(SourceFile source, FileFlowBuilder builder, PacketFileSink? sink, FileResult result,
         Action<long>? progress, CancellationToken cancel)
     {
+        if (source.Size == 0)
+        {
+            // Not opened (see DirectorySource): an empty file, or a FIFO that would block the reader forever.
+            result.Damage = new DamagedFile(source.Relative, 0, "empty file (0 bytes; not a capture, or not a regular file)");
+            return;
+        }
         CaptureReader reader;
         try
         {

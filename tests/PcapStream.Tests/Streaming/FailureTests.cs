@@ -137,6 +137,43 @@ public class FailureTests
         Assert.DoesNotContain("lost.pcap", again.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_fifo_or_empty_file_in_the_input_is_reported_as_empty_and_never_blocks_the_job()
+    {
+        using var dirs = new TestDirs("fifo");
+        string input = dirs.Sub("in"), output = dirs.Sub("out");
+        IReadOnlyList<Sample.SampleFile> files = EndToEndTests.MakeSample(input, minutes: 2, flows: 100);
+        string sensor = Path.GetDirectoryName(files[0].Path)!;
+        string fifo = Path.Combine(sensor, "pipe.pcap"), empty = Path.Combine(sensor, "empty.pcap");
+        using (Process mk = Process.Start("mkfifo", [fifo]))
+        {
+            await mk.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mk.ExitCode);
+        }
+        await File.WriteAllBytesAsync(empty, [], TestContext.Current.CancellationToken);
+
+        var reports = new List<BatchReport>();
+        Task run = Task.Run(() =>
+        {
+            using var job = new StreamingJob(new JobOptions
+            {
+                Inputs = [input],
+                Output = output,
+                Once = true,
+                FlushAtEnd = true,
+                Source = new SourceOptions { Completion = CompletionMode.All },
+            }, TextWriter.Null) { BatchCommitted = reports.Add };
+            job.Run(CancellationToken.None);
+        }, TestContext.Current.CancellationToken);
+        // Opening the FIFO would block forever: the job must finish on its own.
+        await run.WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
+
+        var damaged = reports.SelectMany(r => r.Damaged).ToList();
+        Assert.Contains(damaged, d => d.File.EndsWith("pipe.pcap", StringComparison.Ordinal) && d.Reason.StartsWith("empty file", StringComparison.Ordinal));
+        Assert.Contains(damaged, d => d.File.EndsWith("empty.pcap", StringComparison.Ordinal));
+        Assert.Equal(files.Sum(f => f.Packets), DatasetComparer.Count(output, "packets"));
+    }
+
     private static void Ingest(string input, string output)
     {
         using var job = new StreamingJob(new JobOptions
