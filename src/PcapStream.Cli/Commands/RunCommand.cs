@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PcapStream.Config;
 using PcapStream.Sinks;
 using PcapStream.Streaming;
 
@@ -13,8 +14,8 @@ public static class RunCommand
 {
     public static Command Create()
     {
-        var input = new Option<string[]>("--input", "-i") { Description = "Capture folder to watch (recursively; INPUT/<sensor>/... are capture streams).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder (datasets and _pcapstream/ commit logs).", Required = true };
+        var input = new Option<string[]>("--input", "-i") { Description = "Capture folder to watch (recursively; INPUT/<sensor>/... are capture streams). Default: run.input of the settings file.", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder (datasets and _pcapstream/ commit logs). Default: run.output of the settings file." };
         var interval = new Option<string>("--interval") { Description = "Time between batches when caught up.", DefaultValueFactory = _ => "30s" };
         var once = new Option<bool>("--once") { Description = "Process what is complete now, then exit." };
         var flushAtEnd = new Option<bool>("--flush-at-end") { Description = "With --once: end every open flow when drained (the input is finished)." };
@@ -26,9 +27,10 @@ public static class RunCommand
         var noWatch = new Option<bool>("--no-watch") { Description = "Do not use change notifications (inotify) to start a batch early; poll every --interval only." };
         var maxBatchMb = new Option<long>("--max-batch-mb") { Description = "Most capture megabytes per batch (0 = no limit; default 256 per core): bounds memory on a backlog.", DefaultValueFactory = _ => -1 };
         var compression = new Option<string>("--compression") { Description = "Parquet codec: zstd or snappy.", DefaultValueFactory = _ => "snappy" };
+        var config = SettingsFlags.Config();
         var command = new Command("run", "The streaming job: watch a capture folder and write packets and flows to Parquet, exactly once.")
         {
-            input, output, interval, once, flushAtEnd, maxFiles, maxBatchMb, noPackets, completion, fileIdle, staleHidden, noWatch, compression,
+            input, output, interval, once, flushAtEnd, maxFiles, maxBatchMb, noPackets, completion, fileIdle, staleHidden, noWatch, compression, config,
         };
         command.SetAction(parse => CommandRunner.Run(parse, () =>
         {
@@ -36,11 +38,20 @@ public static class RunCommand
             {
                 throw new UsageException("--max-files-per-batch must be 0 (no limit) or more.");
             }
+            // Settings file < PCAPSTREAM_* environment < flags (DESIGN.md "Configuration"); shared with `capture`.
+            RunSettings settings = SettingsFlags.Load(parse, config).Run;
+            string[] inputs = parse.GetValue(input) is { Length: > 0 } given ? given
+                : settings.Input is { } configured ? [configured]
+                : throw new UsageException("give --input (or run.input in the settings file).");
+            string outputDir = parse.GetValue(output) ?? settings.Output
+                ?? throw new UsageException("give --output (or run.output in the settings file).");
             var options = new JobOptions
             {
-                Inputs = parse.GetValue(input)!,
-                Output = parse.GetValue(output)!,
-                Interval = JobHost.ParseDuration(parse.GetValue(interval)!, "--interval"),
+                Inputs = inputs,
+                Output = outputDir,
+                Interval = parse.GetResult(interval) is { Implicit: false }
+                    ? JobHost.ParseDuration(parse.GetValue(interval)!, "--interval")
+                    : TimeSpan.FromSeconds(settings.IntervalSeconds),
                 Once = parse.GetValue(once),
                 FlushAtEnd = parse.GetValue(flushAtEnd),
                 MaxFilesPerBatch = parse.GetValue(maxFiles),
@@ -50,7 +61,9 @@ public static class RunCommand
                 {
                     Completion = parse.GetValue(completion),
                     FileIdle = JobHost.ParseDuration(parse.GetValue(fileIdle)!, "--file-idle"),
-                    StaleHiddenAge = JobHost.ParseDuration(parse.GetValue(staleHidden)!, "--stale-hidden-after"),
+                    StaleHiddenAge = parse.GetResult(staleHidden) is { Implicit: false }
+                        ? JobHost.ParseDuration(parse.GetValue(staleHidden)!, "--stale-hidden-after")
+                        : TimeSpan.FromSeconds(settings.HiddenStaleSeconds),
                     Watch = !parse.GetValue(noWatch),
                 },
             };

@@ -96,9 +96,10 @@ public sealed class RunSettings
 
     /// <summary>
     /// A hidden (in-progress) file untouched for this many seconds is taken as complete: its writer died.
-    /// Default 600. 0 never takes hidden files.
+    /// Default 3600 (as <c>run --stale-hidden-after</c>): tcpdump rotates only when a packet arrives, so on a quiet
+    /// link a live capture's hidden file can stay unchanged for a long time. 0 never takes hidden files.
     /// </summary>
-    public int HiddenStaleSeconds { get; set; } = 600;
+    public int HiddenStaleSeconds { get; set; } = 3600;
 }
 
 /// <summary>The <c>retention:</c> section (used by <c>pcapstream retention</c> and by <c>capture</c>).</summary>

@@ -95,7 +95,7 @@ public static class SettingKeys
         new("run.output", "dataset root", (s, v) => s.Run.Output = Text(v)),
         new("run.intervalSeconds", "seconds between micro-batches; default 30",
             (s, v) => s.Run.IntervalSeconds = Int(v, 1, 86_400)),
-        new("run.hiddenStaleSeconds", "a hidden file untouched this long is taken as complete, 0 = never; default 600",
+        new("run.hiddenStaleSeconds", "a hidden file untouched this long is taken as complete, 0 = never; default 3600",
             (s, v) => s.Run.HiddenStaleSeconds = Int(v, 0, int.MaxValue)),
         new("retention.captureKeepDays", "delete captures older than this, 0 = keep", (s, v) => s.Retention.CaptureKeepDays = Number(v)),
         new("retention.captureKeepGigabytes", "cap on the capture tree in GB, 0 = none", (s, v) => s.Retention.CaptureKeepGigabytes = Number(v)),
