@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace PcapStream.Query;
 
@@ -13,13 +12,12 @@ namespace PcapStream.Query;
 public sealed class DatasetCatalog
 {
     private DatasetCatalog(string output, IReadOnlyList<string> packets, IReadOnlyList<string> flows,
-        IReadOnlySet<string> batches, string? inputRoot)
+        IReadOnlySet<string> batches)
     {
         OutputDirectory = output;
         PacketFiles = packets;
         FlowFiles = flows;
         CommittedBatches = batches;
-        RecordedInputRoot = inputRoot;
     }
 
     /// <summary>Absolute path of the output directory.</summary>
@@ -31,14 +29,8 @@ public sealed class DatasetCatalog
     /// <summary>Absolute paths of the committed flows files, sorted.</summary>
     public IReadOnlyList<string> FlowFiles { get; }
 
-    /// <summary>Ids of the committed batches (the names of the files under <c>_pcapstream/commits</c>).</summary>
+    /// <summary>Ids of the committed batches (the names of the files under <c>_pcapstream/commits</c>, numbers unpadded).</summary>
     public IReadOnlySet<string> CommittedBatches { get; }
-
-    /// <summary>
-    /// The input root the streaming job recorded in its source or commit log (property <c>inputRoot</c>, or
-    /// <c>input</c>/<c>root</c>), or null when none is recorded. The packets' <c>file</c> column is relative to it.
-    /// </summary>
-    public string? RecordedInputRoot { get; }
 
     /// <summary>Lists the committed files of <paramref name="outputDirectory"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist or holds no PcapStream output.</exception>
@@ -56,7 +48,6 @@ public sealed class DatasetCatalog
                 $"'{outputDirectory}' holds no PcapStream output (no _pcapstream/commits folder): run 'pcapstream ingest' or 'run' first");
         }
         var batches = new HashSet<string>(StringComparer.Ordinal);
-        string? newest = null;
         foreach (string path in Directory.EnumerateFiles(commits))
         {
             string name = Path.GetFileName(path);
@@ -64,16 +55,10 @@ public sealed class DatasetCatalog
             {
                 continue;
             }
-            batches.Add(name);
-            if (newest is null || CompareBatchIds(name, Path.GetFileName(newest)) > 0)
-            {
-                newest = path;
-            }
+            batches.Add(Canonical(name));
         }
-        string? root = newest is null ? null : ReadInputRoot(newest)
-            ?? ReadInputRoot(Path.Combine(output, "_pcapstream", "sources", Path.GetFileName(newest)));
         return new DatasetCatalog(output, ListCommitted(Path.Combine(output, "packets"), batches),
-            ListCommitted(Path.Combine(output, "flows"), batches), batches, root);
+            ListCommitted(Path.Combine(output, "flows"), batches), batches);
     }
 
     /// <summary>
@@ -88,8 +73,16 @@ public sealed class DatasetCatalog
         }
         ReadOnlySpan<char> middle = fileName.AsSpan(5, fileName.Length - 5 - ".parquet".Length);
         int dash = middle.LastIndexOf('-');
-        return dash <= 0 ? null : middle[..dash].ToString();
+        return dash <= 0 ? null : Canonical(middle[..dash].ToString());
     }
+
+    /// <summary>
+    /// A numeric batch id without its zero padding: the sinks name files <c>part-00000007-00002</c> while the
+    /// commit log names the batch <c>7</c>. Anything else stays as it is.
+    /// </summary>
+    private static string Canonical(string batch) =>
+        long.TryParse(batch, NumberStyles.None, CultureInfo.InvariantCulture, out long id)
+            ? id.ToString(CultureInfo.InvariantCulture) : batch;
 
     private static List<string> ListCommitted(string datasetDirectory, HashSet<string> batches)
     {
@@ -112,46 +105,4 @@ public sealed class DatasetCatalog
 
     private static bool IsTemporary(string name) =>
         name.StartsWith('.') || name.EndsWith(".tmp", StringComparison.Ordinal) || name.EndsWith(".crc", StringComparison.Ordinal);
-
-    /// <summary>Numeric ids compare as numbers (batch 10 after batch 9); anything else ordinally.</summary>
-    private static int CompareBatchIds(string a, string b)
-    {
-        if (long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out long x)
-            && long.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out long y))
-        {
-            return x.CompareTo(y);
-        }
-        return string.CompareOrdinal(a, b);
-    }
-
-    /// <summary>Reads the input root from a metadata file (a version line, then JSON); null when absent or unreadable.</summary>
-    private static string? ReadInputRoot(string metadataFile)
-    {
-        if (!File.Exists(metadataFile))
-        {
-            return null;
-        }
-        try
-        {
-            string text = File.ReadAllText(metadataFile);
-            int json = text.IndexOf('{', StringComparison.Ordinal);
-            if (json < 0)
-            {
-                return null;
-            }
-            using var doc = JsonDocument.Parse(text.AsMemory(json));
-            foreach (string name in (ReadOnlySpan<string>)["inputRoot", "input", "root"])
-            {
-                if (doc.RootElement.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String)
-                {
-                    return value.GetString();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // A log written by another version: the user can still give --input-root.
-        }
-        return null;
-    }
 }

@@ -1,11 +1,10 @@
-using System.Buffers.Binary;
 using PcapStream.Readers;
 
 namespace PcapStream.Query;
 
 /// <summary>
 /// Writes extracted records. Classic pcap when every packet has the same link type and the same timestamp precision
-/// (µs or ns) — then records from pcap captures of the same byte order are copied verbatim, header included;
+/// (µs or ns), little-endian (so little-endian pcap in, pcap out reproduces the records, headers included);
 /// otherwise, or with <c>--pcapng</c>, pcapng with one interface per (link type, resolution, snap length), so no
 /// link type or precision is lost. Packet bytes are always exactly the captured ones. The file appears under its
 /// name only when complete.
@@ -30,10 +29,10 @@ internal sealed class ExtractWriter : IDisposable
     public int Captures => _captures.Count;
     public long Bytes { get; private set; }
 
-    public void Write(List<PacketExtractor.PacketRef> packets, Func<string, string> resolve)
+    public void Write(List<StoredPacket> packets, Func<string, string> resolve)
     {
         var linkTypes = new HashSet<int>();
-        foreach (PacketExtractor.PacketRef p in packets)
+        foreach (StoredPacket p in packets)
         {
             linkTypes.Add(p.LinkType);
             if (!_captures.ContainsKey(p.File))
@@ -42,57 +41,43 @@ internal sealed class ExtractWriter : IDisposable
             }
         }
         var resolutions = new HashSet<byte>();
-        bool allPcap = true, allBigEndian = true;
         foreach (StoredCapture c in _captures.Values)
         {
-            allPcap &= c.Format == CaptureFormat.Pcap;
-            allBigEndian &= c.Format == CaptureFormat.Pcap && c.BigEndian;
-            if (c.Format == CaptureFormat.Pcap)
+            if (c.PcapHeader is PcapFileHeader h)
             {
-                resolutions.Add(c.PcapResolution);
+                resolutions.Add(h.Nanosecond ? (byte)9 : (byte)6);
             }
-            else
+            foreach (PcapNgInterface i in c.FirstInterfaces)
             {
-                resolutions.UnionWith(c.Resolutions());
+                resolutions.Add(i.TimestampResolution);
             }
         }
         byte resolution = resolutions.Count == 1 ? First(resolutions) : (byte)0;
         IsPcapNg = _forcePcapNg || linkTypes.Count > 1 || resolution is not (6 or 9);
-        bool bigEndian = allPcap && allBigEndian;
+        bool nanos = resolution == 9;
 
         using (var file = new FileStream(_temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             PcapNgWriter? ng = IsPcapNg ? new PcapNgWriter(file, ownsStream: false) : null;
-            if (!IsPcapNg)
-            {
-                WritePcapHeader(file, bigEndian, resolution == 9, SnapLength(), linkTypes.Count == 0 ? 1 : First(linkTypes));
-            }
-            Span<byte> header = stackalloc byte[16];
-            foreach (PacketExtractor.PacketRef p in packets)
+            PcapWriter? pcap = IsPcapNg ? null
+                : new PcapWriter(file, linkTypes.Count == 0 ? 1 : First(linkTypes), nanos, SnapLength(), ownsStream: false);
+            foreach (StoredPacket p in packets)
             {
                 StoredCapture capture = _captures[p.File];
-                StoredRecord record = ReadVerified(capture, p);
+                CaptureRecord record = capture.Read(p);
                 if (ng is not null)
                 {
-                    if (!_interfaces.TryGetValue((record.LinkType, record.TimestampResolution, record.SnapLength), out int id))
-                    {
-                        id = ng.AddInterface(record.LinkType, record.TimestampResolution, record.SnapLength);
-                        _interfaces.Add((record.LinkType, record.TimestampResolution, record.SnapLength), id);
-                    }
-                    ng.Write(id, record.RawTimestamp, record.Data, record.OriginalLength);
-                }
-                else if (capture.Format == CaptureFormat.Pcap && capture.BigEndian == bigEndian)
-                {
-                    file.Write(record.Record.Span); // verbatim: same byte order and precision as the output
+                    WritePcapNg(ng, capture, record);
                 }
                 else
                 {
-                    EncodePcapRecord(header, bigEndian, resolution == 9, record);
-                    file.Write(header);
-                    file.Write(record.Data);
+                    // The record header is written afresh from what the reader parsed: for a little-endian pcap
+                    // source of the same precision these are the source's bytes; the packet bytes always are.
+                    pcap!.Write(record.TimestampNanos, record.Data, record.OriginalLength);
                 }
             }
             ng?.Dispose();
+            pcap?.Dispose();
             file.Flush(flushToDisk: false);
             Bytes = file.Length;
         }
@@ -100,80 +85,56 @@ internal sealed class ExtractWriter : IDisposable
         _done = true;
     }
 
-    private static StoredRecord ReadVerified(StoredCapture capture, PacketExtractor.PacketRef p)
+    /// <summary>
+    /// One Enhanced Packet Block on an interface of the record's link type, precision and snap length. Decimal
+    /// precisions down to ns are kept exactly; finer or binary ones are written in ns (what the reader resolves).
+    /// </summary>
+    private void WritePcapNg(PcapNgWriter ng, StoredCapture capture, in CaptureRecord record)
     {
-        StoredRecord record = capture.Read(p.FileOffset);
-        if (!Matches(record, p) && capture.Rewalk(p.FileOffset))
+        byte resolution;
+        int snap;
+        if (capture.InterfaceOf(record) is PcapNgInterface i)
         {
-            record = capture.Read(p.FileOffset); // a later pcapng section or interface: now known
+            resolution = i.TimestampResolution <= 9 ? i.TimestampResolution : (byte)9;
+            snap = (int)Math.Min(i.SnapLength, int.MaxValue);
         }
-        if (!Matches(record, p))
+        else
         {
-            throw new CaptureChangedException(p.File,
-                $"capture file '{p.File}' changed since ingest: the record at byte offset {p.FileOffset} (frame {p.FrameNumber}) "
-                + $"has time {record.TimestampNanos} ns, {record.CapturedLength} of {record.OriginalLength} bytes, link type {record.LinkType}; "
-                + $"the packets dataset recorded {p.TimestampNanos} ns, {p.CapturedLength} of {p.Length} bytes, link type {p.LinkType}");
+            PcapFileHeader h = capture.PcapHeader!.Value;
+            resolution = h.Nanosecond ? (byte)9 : (byte)6;
+            snap = (int)Math.Min(h.SnapLength, int.MaxValue);
         }
-        return record;
+        var key = (record.LinkType, resolution, snap);
+        if (!_interfaces.TryGetValue(key, out int id))
+        {
+            id = ng.AddInterface(record.LinkType, resolution, snap);
+            _interfaces.Add(key, id);
+        }
+        ulong units = (ulong)record.TimestampNanos / Pow10(9 - resolution);
+        ng.Write(id, units, record.Data, record.OriginalLength);
     }
 
-    private static bool Matches(in StoredRecord r, PacketExtractor.PacketRef p) =>
-        r.TimestampNanos == p.TimestampNanos && r.CapturedLength == p.CapturedLength && r.OriginalLength == p.Length && r.LinkType == p.LinkType;
+    private static ulong Pow10(int n)
+    {
+        ulong r = 1;
+        for (int k = 0; k < n; k++)
+        {
+            r *= 10;
+        }
+        return r;
+    }
 
     private int SnapLength()
     {
         int snap = 0;
         foreach (StoredCapture c in _captures.Values)
         {
-            snap = Math.Max(snap, c.PcapSnapLength);
+            if (c.PcapHeader is PcapFileHeader h)
+            {
+                snap = (int)Math.Max(snap, Math.Min(h.SnapLength, int.MaxValue));
+            }
         }
         return snap == 0 ? 262144 : snap;
-    }
-
-    private static void WritePcapHeader(Stream s, bool bigEndian, bool nanos, int snapLength, int linkType)
-    {
-        Span<byte> h = stackalloc byte[24];
-        Put32(h, bigEndian, nanos ? 0xa1b23c4du : 0xa1b2c3d4u);
-        Put16(h[4..], bigEndian, 2);
-        Put16(h[6..], bigEndian, 4);
-        Put32(h[8..], bigEndian, 0);
-        Put32(h[12..], bigEndian, 0);
-        Put32(h[16..], bigEndian, (uint)snapLength);
-        Put32(h[20..], bigEndian, (uint)linkType);
-        s.Write(h);
-    }
-
-    private static void EncodePcapRecord(Span<byte> h, bool bigEndian, bool nanos, in StoredRecord r)
-    {
-        long seconds = Math.DivRem(r.TimestampNanos, 1_000_000_000L, out long ns);
-        Put32(h, bigEndian, (uint)seconds);
-        Put32(h[4..], bigEndian, (uint)(nanos ? ns : ns / 1000));
-        Put32(h[8..], bigEndian, (uint)r.CapturedLength);
-        Put32(h[12..], bigEndian, (uint)r.OriginalLength);
-    }
-
-    private static void Put32(Span<byte> b, bool bigEndian, uint v)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(b, v);
-        }
-    }
-
-    private static void Put16(Span<byte> b, bool bigEndian, ushort v)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(b, v);
-        }
     }
 
     private static T First<T>(HashSet<T> set)

@@ -19,7 +19,7 @@ public sealed class ExtractRequest
     public DateTime? From { get; init; }
     /// <summary>Only flows active at or before this time (UTC).</summary>
     public DateTime? To { get; init; }
-    /// <summary>Where the captures are; null: the root recorded by the streaming job (or absolute <c>file</c> paths).</summary>
+    /// <summary>Where the captures are (the folder <c>file</c> is relative to); null: where the streaming job's source log says it read them.</summary>
     public string? InputRoot { get; init; }
     /// <summary>Write pcapng even when classic pcap could hold the packets.</summary>
     public bool PcapNg { get; init; }
@@ -35,9 +35,6 @@ public sealed record ExtractResult(long Flows, long Packets, int Captures, bool 
 /// </summary>
 public static class PacketExtractor
 {
-    /// <summary>The packets of the selected flows, in the order they are written.</summary>
-    internal readonly record struct PacketRef(string File, long FileOffset, long TimestampNanos, int CapturedLength, int Length, int LinkType, long FrameNumber);
-
     /// <summary>Runs the extract.</summary>
     /// <exception cref="ArgumentException">No selector, or more than one.</exception>
     /// <exception cref="QueryException">The selection SQL is wrong, or no flow matched.</exception>
@@ -56,10 +53,10 @@ public static class PacketExtractor
         {
             throw new QueryException($"no flow matches {Describe(request)}");
         }
-        List<PacketRef> packets = FindPackets(session);
-        string? root = request.InputRoot ?? session.Catalog.RecordedInputRoot;
+        List<StoredPacket> packets = FindPackets(session);
+        var locator = new CaptureLocator(session.Catalog.OutputDirectory, request.InputRoot);
         using var writer = new ExtractWriter(request.Destination, request.PcapNg);
-        writer.Write(packets, file => Resolve(root, file));
+        writer.Write(packets, locator.Resolve);
         return new ExtractResult(flows, packets.Count, writer.Captures, writer.IsPcapNg, writer.Bytes);
     }
 
@@ -111,7 +108,7 @@ public static class PacketExtractor
         return Convert.ToInt64(session.Scalar("SELECT count(*) FROM selected"), CultureInfo.InvariantCulture);
     }
 
-    internal static List<PacketRef> FindPackets(QuerySession session)
+    internal static List<StoredPacket> FindPackets(QuerySession session)
     {
         using DbDataReader span = session.Execute("SELECT min(firstSeenNanos), max(lastSeenNanos) FROM selected");
         span.Read();
@@ -131,29 +128,15 @@ public static class PacketExtractor
             WHERE {prune}
             ORDER BY p.timestampNanos, p.file, p.fileOffset
             """;
-        var packets = new List<PacketRef>();
+        var packets = new List<StoredPacket>();
         using DbDataReader reader = session.Execute(sql);
         while (reader.Read())
         {
-            packets.Add(new PacketRef(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+            packets.Add(new StoredPacket(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
                 Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture),
                 Convert.ToInt32(reader.GetValue(5), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(6), CultureInfo.InvariantCulture)));
         }
         return packets;
-    }
-
-    private static string Resolve(string? root, string file)
-    {
-        if (Path.IsPathRooted(file))
-        {
-            return file;
-        }
-        if (root is null)
-        {
-            throw new CaptureChangedException(file,
-                $"the datasets name capture '{file}' relative to the input root, which the output does not record: give --input-root DIR");
-        }
-        return Path.Combine(root, file);
     }
 
     private static string Describe(ExtractRequest r) =>

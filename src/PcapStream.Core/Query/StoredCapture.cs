@@ -1,266 +1,208 @@
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.IO.Compression;
-using Microsoft.Win32.SafeHandles;
 using PcapStream.Readers;
 
 namespace PcapStream.Query;
 
-/// <summary>One record read back from a capture at a stored offset. <see cref="Record"/> is valid until the next read.</summary>
-public readonly struct StoredRecord
-{
-    /// <summary>The whole record as stored in the file: pcap record header + data, or the whole pcapng block.</summary>
-    public ReadOnlyMemory<byte> Record { get; init; }
-
-    /// <summary>Offset of the packet bytes within <see cref="Record"/>.</summary>
-    public int DataOffset { get; init; }
-
-    /// <summary>Captured bytes (<c>caplen</c>).</summary>
-    public int CapturedLength { get; init; }
-
-    /// <summary>Wire length (<c>len</c>).</summary>
-    public int OriginalLength { get; init; }
-
-    /// <summary>Packet time, ns since the Unix epoch (UTC), offsets applied.</summary>
-    public long TimestampNanos { get; init; }
-
-    /// <summary>Packet time in units of <see cref="TimestampResolution"/> (pcapng <c>if_tsoffset</c> applied).</summary>
-    public ulong RawTimestamp { get; init; }
-
-    /// <summary>pcapng <c>if_tsresol</c> byte of the record's interface: 6 µs, 9 ns (pcap: by its magic).</summary>
-    public byte TimestampResolution { get; init; }
-
-    /// <summary>LINKTYPE_ of the record's interface.</summary>
-    public int LinkType { get; init; }
-
-    /// <summary>Snap length of the record's interface (0: none stated).</summary>
-    public int SnapLength { get; init; }
-
-    /// <summary>The packet bytes.</summary>
-    public ReadOnlySpan<byte> Data => Record.Span.Slice(DataOffset, CapturedLength);
-}
+/// <summary>What the packets dataset recorded about one packet: where it is and what must be found there.</summary>
+/// <param name="File">The <c>file</c> column (path under the input root).</param>
+/// <param name="FileOffset">The <c>fileOffset</c> column.</param>
+/// <param name="TimestampNanos">Packet time, ns.</param>
+/// <param name="CapturedLength">Captured bytes.</param>
+/// <param name="Length">Wire length.</param>
+/// <param name="LinkType">LINKTYPE_ value.</param>
+/// <param name="FrameNumber">1-based number within the file.</param>
+public readonly record struct StoredPacket(string File, long FileOffset, long TimestampNanos, int CapturedLength, int Length,
+    int LinkType, long FrameNumber);
 
 /// <summary>
-/// Random access to the records of a capture file by byte offset (the <c>fileOffset</c> column): reads the file
-/// header once, then exactly the requested records — a seek and one read each, never a scan. Gzip-compressed
-/// captures cannot be seeked: their offsets are into the decompressed stream, so they are decompressed forward up
-/// to each requested record (from the start again if an earlier offset is asked for later).
+/// Random access to the records of one capture file at the offsets the packets dataset stored, with the readers'
+/// own format knowledge (<see cref="CaptureReader.OpenAt"/>): a record close after the previous one is reached by
+/// reading on; a distant one by one seek. Every record is checked against its <see cref="StoredPacket"/>, so a file
+/// rewritten since ingest is reported, never copied. A pcapng record whose section or interface was described
+/// after the first packet fails that check at first and is then found by one read from the start of the file.
 /// </summary>
-public sealed partial class StoredCapture : IDisposable
+internal sealed class StoredCapture : IDisposable
 {
-    /// <summary>Largest record accepted (a corrupted length must not allocate gigabytes).</summary>
-    public const int MaxRecordLength = 64 << 20;
+    // Reading on through up to this many bytes is cheaper than reopening (a read of the file header and a seek).
+    private const long ForwardGap = 64 << 10;
+    private const int SeekBuffer = 16 << 10;
+    private const int ScanBuffer = 256 << 10;
 
     private readonly string _path;
-    private readonly SafeFileHandle? _handle;
-    private Stream? _gzip;
-    private long _gzipPosition;
-    private byte[] _buffer = new byte[64 * 1024];
+    private readonly CaptureResumePoint _initial;
+    private CaptureReader _reader;
+    private bool _scannedFromStart;
+    private string? _why; // why the last read found no record (a ref parameter would tie the record to a local)
 
-    // classic pcap
-    private bool _bigEndian;
-    private bool _nanos;
-    private int _linkType;
-    private int _snapLength;
-
-    private StoredCapture(string path, string name, SafeFileHandle? handle)
+    private StoredCapture(string path, string name, CaptureReader reader, PcapFileHeader? header,
+        IReadOnlyList<PcapNgInterface> interfaces)
     {
         _path = path;
         Name = name;
-        _handle = handle;
+        _reader = reader;
+        _initial = reader.GetResumePoint();
+        PcapHeader = header;
+        FirstInterfaces = interfaces;
     }
 
-    /// <summary>The name used in errors (the path under the input root, as stored in the datasets).</summary>
+    /// <summary>The name used in errors (the <c>file</c> column).</summary>
     public string Name { get; }
 
     /// <summary>pcap or pcapng.</summary>
-    public CaptureFormat Format { get; private set; }
+    public CaptureFormat Format => _reader.Format;
 
-    /// <summary>True for a gzip-compressed capture (read forward, see the class remarks).</summary>
-    public bool IsCompressed => _gzip is not null;
+    /// <summary>For pcap: the file header (byte order, precision, snap length); null for pcapng.</summary>
+    public PcapFileHeader? PcapHeader { get; }
 
-    /// <summary>For pcap: true when the file is big-endian (its records can only be copied verbatim into a big-endian file).</summary>
-    public bool BigEndian => _bigEndian;
+    /// <summary>For pcapng: the interfaces described before the first packet; empty for pcap.</summary>
+    public IReadOnlyList<PcapNgInterface> FirstInterfaces { get; }
 
-    /// <summary>For pcap: the timestamp resolution byte (6 µs, 9 ns) of every record.</summary>
-    public byte PcapResolution => _nanos ? (byte)9 : (byte)6;
-
-    /// <summary>For pcap: the header's snap length; 0 for pcapng.</summary>
-    public int PcapSnapLength => Format == CaptureFormat.Pcap ? _snapLength : 0;
-
-    /// <summary>Opens <paramref name="path"/> and reads its header.</summary>
-    /// <exception cref="CaptureChangedException">The file is missing or is no longer a capture.</exception>
+    /// <summary>Opens <paramref name="path"/> and reads its header and first packet.</summary>
+    /// <exception cref="CaptureChangedException">The file is missing or is no longer a capture holding packets.</exception>
     public static StoredCapture Open(string path, string name)
     {
-        SafeFileHandle handle;
+        CaptureReader reader;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            reader = CaptureReader.Open(path, null, SeekBuffer);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new CaptureChangedException(name, $"capture file '{name}' no longer exists (expected at {path}); it was deleted or moved since ingest");
+            throw new CaptureChangedException(name,
+                $"capture file '{name}' no longer exists (expected at {path}); it was deleted or moved since ingest: give --input-root DIR if it was moved");
         }
-        var capture = new StoredCapture(path, name, handle);
+        catch (CaptureFormatException e)
+        {
+            throw new CaptureChangedException(name, $"capture file '{name}' changed since ingest: {e.Reason}", e);
+        }
         try
         {
-            Span<byte> magic = stackalloc byte[4];
-            if (RandomAccess.Read(handle, magic, 0) == 4 && magic[0] == 0x1f && magic[1] == 0x8b)
+            // The first packet brings the pcapng section and the interfaces described before it into the state.
+            if (!reader.TryRead(out _))
             {
-                capture._gzip = capture.OpenGzip();
+                ThrowChanged(name, "it holds no packets any more");
             }
-            capture.ReadHeader();
-            return capture;
+            return new StoredCapture(path, name, reader, (reader as PcapReader)?.Header,
+                reader is PcapNgReader ng ? ng.Interfaces : []);
+        }
+        catch (CaptureFormatException e)
+        {
+            reader.Dispose();
+            throw new CaptureChangedException(name, $"capture file '{name}' changed since ingest: {e.Reason}", e);
         }
         catch
         {
-            capture.Dispose();
+            reader.Dispose();
             throw;
         }
     }
 
-    /// <summary>Reads the record at <paramref name="offset"/> (a pcap record header, or a pcapng packet block).</summary>
-    /// <exception cref="CaptureChangedException">No valid packet record starts there (the file changed).</exception>
-    public StoredRecord Read(long offset) => Format == CaptureFormat.Pcap ? ReadPcap(offset) : ReadPcapNg(offset);
-
-    private void ReadHeader()
+    /// <summary>
+    /// Reads the record of <paramref name="packet"/>. The record is valid until the next call; for pcapng,
+    /// <see cref="InterfaceOf"/> describes its interface until then.
+    /// </summary>
+    /// <exception cref="CaptureChangedException">No record matching the dataset's row is at that offset.</exception>
+    public CaptureRecord Read(in StoredPacket packet)
     {
-        Span<byte> h = stackalloc byte[24];
-        if (ReadAt(0, h) < 4)
+        _why = null;
+        if (TryReadAt(packet, out CaptureRecord record) && Matches(record, packet))
         {
-            ThrowChanged("it is empty or shorter than a capture header");
+            return record;
         }
-        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(h);
-        if (magic == 0x0A0D0D0A)
+        if (Format == CaptureFormat.PcapNg && !_scannedFromStart)
         {
-            Format = CaptureFormat.PcapNg;
-            ReadPcapNgHeader();
-            return;
-        }
-        Format = CaptureFormat.Pcap;
-        (_bigEndian, _nanos) = magic switch
-        {
-            0xa1b2c3d4 => (false, false),
-            0xa1b23c4d => (false, true),
-            0xd4c3b2a1 => (true, false),
-            0x4d3cb2a1 => (true, true),
-            _ => ThrowChanged<(bool, bool)>($"it is no longer a pcap or pcapng file (magic 0x{magic:x8})"),
-        };
-        if (ReadAt(0, h) < 24)
-        {
-            ThrowChanged("its pcap header is cut short");
-        }
-        _snapLength = (int)U32(h[16..]);
-        _linkType = (int)(U32(h[20..]) & 0x03FFFFFF); // upper bits: FCS length, not part of the link type
-    }
-
-    private StoredRecord ReadPcap(long offset)
-    {
-        if (offset < 24)
-        {
-            ThrowChanged($"offset {offset} is inside the pcap file header");
-        }
-        Span<byte> h = stackalloc byte[16];
-        if (ReadAt(offset, h) < 16)
-        {
-            ThrowChanged($"the file ends before the record at offset {offset}");
-        }
-        uint caplen = U32(h[8..]);
-        if (caplen > MaxRecordLength)
-        {
-            ThrowChanged($"no valid record at offset {offset} (captured length {caplen})");
-        }
-        int length = 16 + (int)caplen;
-        byte[] buffer = Buffer(length);
-        if (ReadAt(offset, buffer.AsSpan(0, length)) < length)
-        {
-            ThrowChanged($"the file ends inside the record at offset {offset}");
-        }
-        long seconds = U32(h);
-        long fraction = U32(h[4..]);
-        long nanos = seconds * 1_000_000_000L + (_nanos ? fraction : fraction * 1000);
-        return new StoredRecord
-        {
-            Record = buffer.AsMemory(0, length),
-            DataOffset = 16,
-            CapturedLength = (int)caplen,
-            OriginalLength = (int)U32(h[12..]),
-            TimestampNanos = nanos,
-            RawTimestamp = (ulong)(_nanos ? nanos : nanos / 1000),
-            TimestampResolution = PcapResolution,
-            LinkType = _linkType,
-            SnapLength = _snapLength,
-        };
-    }
-
-    private uint U32(ReadOnlySpan<byte> b) =>
-        _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
-
-    private byte[] Buffer(int length)
-    {
-        if (_buffer.Length < length)
-        {
-            _buffer = new byte[Math.Max(length, _buffer.Length * 2)];
-        }
-        return _buffer;
-    }
-
-    /// <summary>Reads up to <c>into.Length</c> bytes at <paramref name="offset"/> (of the decompressed data for gzip).</summary>
-    private int ReadAt(long offset, Span<byte> into)
-    {
-        if (_gzip is null)
-        {
-            int total = 0;
-            while (total < into.Length)
+            // A section or interface described after the first packet: read the file's structure from the start.
+            _scannedFromStart = true;
+            if (TryScanFromStart(packet, out record) && Matches(record, packet))
             {
-                int n = RandomAccess.Read(_handle!, into[total..], offset + total);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
+                return record;
             }
-            return total;
         }
-        if (offset < _gzipPosition)
+        if (_why is not null)
         {
-            _gzip.Dispose();
-            _gzip = OpenGzip();
+            ThrowChanged(Name, $"no packet record starts at byte offset {packet.FileOffset} (frame {packet.FrameNumber}): {_why}");
         }
-        Span<byte> skip = stackalloc byte[4096];
-        while (_gzipPosition < offset)
-        {
-            int n = _gzip.Read(skip[..(int)Math.Min(skip.Length, offset - _gzipPosition)]);
-            if (n == 0)
-            {
-                return 0;
-            }
-            _gzipPosition += n;
-        }
-        int read = _gzip.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
-        _gzipPosition += read;
-        return read;
+        throw new CaptureChangedException(Name,
+            $"capture file '{Name}' changed since ingest: the record at byte offset {packet.FileOffset} (frame {packet.FrameNumber}) "
+            + $"has time {record.TimestampNanos} ns, {record.CapturedLength} of {record.OriginalLength} bytes, link type {record.LinkType}; "
+            + $"the packets dataset recorded {packet.TimestampNanos} ns, {packet.CapturedLength} of {packet.Length} bytes, link type {packet.LinkType}");
     }
 
-    private GZipStream OpenGzip()
+    /// <summary>The pcapng interface of the record just read; null for pcap.</summary>
+    public PcapNgInterface? InterfaceOf(in CaptureRecord record) =>
+        _reader is PcapNgReader ng ? ng.GetInterface(record.InterfaceId) : null;
+
+    private bool TryReadAt(in StoredPacket packet, out CaptureRecord record)
     {
-        _gzipPosition = 0;
-        var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-        return new GZipStream(file, CompressionMode.Decompress);
+        record = default;
+        long offset = packet.FileOffset;
+        try
+        {
+            long position = _reader.BytesConsumed;
+            if (offset >= position && (offset - position <= ForwardGap || _reader.IsCompressed))
+            {
+                return ReadOnTo(offset, out record); // a gzip stream is decompressed forward anyway
+            }
+            CaptureResumePoint state = offset >= position ? _reader.GetResumePoint() : _initial;
+            _reader.Dispose();
+            _reader = CaptureReader.OpenAt(_path, state, offset, Math.Max(1, packet.FrameNumber), SeekBuffer);
+            return ReadOnTo(offset, out record);
+        }
+        catch (CaptureFormatException e)
+        {
+            _why = e.Reason;
+            return false;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            ThrowChanged(Name, "it was deleted while being read");
+            return false;
+        }
     }
+
+    private bool TryScanFromStart(in StoredPacket packet, out CaptureRecord record)
+    {
+        record = default;
+        try
+        {
+            _reader.Dispose();
+            _reader = CaptureReader.Open(_path, null, ScanBuffer);
+            return ReadOnTo(packet.FileOffset, out record);
+        }
+        catch (CaptureFormatException e)
+        {
+            _why = e.Reason;
+            return false;
+        }
+    }
+
+    private bool ReadOnTo(long offset, out CaptureRecord record)
+    {
+        while (_reader.TryRead(out record))
+        {
+            if (record.FileOffset == offset)
+            {
+                return true;
+            }
+            if (record.FileOffset > offset)
+            {
+                _why = $"records start at {record.FileOffset} but none at {offset}";
+                return false;
+            }
+        }
+        _why = "the file ends before it";
+        return false;
+    }
+
+    private static bool Matches(in CaptureRecord r, in StoredPacket p) =>
+        r.TimestampNanos == p.TimestampNanos && r.CapturedLength == p.CapturedLength && r.OriginalLength == p.Length
+        && r.LinkType == p.LinkType;
 
     [DoesNotReturn]
-    private void ThrowChanged(string why) =>
-        throw new CaptureChangedException(Name, $"capture file '{Name}' changed since ingest: {why}");
+    private static void ThrowChanged(string name, string why) =>
+        throw new CaptureChangedException(name, $"capture file '{name}' changed since ingest: {why}");
 
-    [DoesNotReturn]
-    private T ThrowChanged<T>(string why) => throw new CaptureChangedException(Name, $"capture file '{Name}' changed since ingest: {why}");
-
-    public void Dispose()
-    {
-        _gzip?.Dispose();
-        _handle?.Dispose();
-    }
+    public void Dispose() => _reader.Dispose();
 }
 
 /// <summary>
@@ -269,7 +211,11 @@ public sealed partial class StoredCapture : IDisposable
 /// </summary>
 public sealed class CaptureChangedException : IOException
 {
+    /// <summary>Creates the error for <paramref name="file"/>.</summary>
     public CaptureChangedException(string file, string message) : base(message) => File = file;
+
+    /// <summary>Creates the error for <paramref name="file"/>, caused by <paramref name="inner"/>.</summary>
+    public CaptureChangedException(string file, string message, Exception inner) : base(message, inner) => File = file;
 
     public CaptureChangedException() { File = "?"; }
 

@@ -65,6 +65,11 @@ public abstract partial class CaptureReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
+        if (resume is { Offset: 0 })
+        {
+            // Resuming an empty file (what a rotation leaves before the first write) is a fresh start.
+            resume = null;
+        }
         bool compressed = false;
         Span<byte> magic = stackalloc byte[2];
         int got = PeekStart(ref stream, magic);
@@ -78,6 +83,11 @@ public abstract partial class CaptureReader
         try
         {
             CaptureReader reader = Detect(buffer, name, compressed, resume);
+            if (resume is not null && resume.Offset < buffer.Position)
+            {
+                throw new ArgumentOutOfRangeException(nameof(resume), resume.Offset,
+                    $"resume offset lies inside the file header (which ends at {buffer.Position})");
+            }
             if (resume is not null && !buffer.SkipTo(resume.Offset))
             {
                 CaptureThrow.Truncated(name, resume.Offset, resume.RecordsRead + 1,

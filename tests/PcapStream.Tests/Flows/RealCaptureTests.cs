@@ -7,7 +7,7 @@ using PcapStream.Tests.Support;
 
 namespace PcapStream.Tests.Flows;
 
-/// <summary>Flows of real captures against tshark's conversation tables, Community ID baselines, and stitching.</summary>
+/// <summary>Flows of real captures: stitching and Community ID baselines (tshark: <see cref="TsharkConversationTests"/>).</summary>
 public partial class RealCaptureTests
 {
     internal static List<(long T, DecodedPacket P)> Decode(string path)
@@ -21,67 +21,6 @@ public partial class RealCaptureTests
             list.Add((r.TimestampNanos, p));
         }
         return list;
-    }
-
-    public static TheoryData<string> Captures() =>
-    [
-        "traffic/1kxun.pcap", "traffic/alexa-app.pcapng", "ethernet/simple_http.pcap", "vlan/mqtt.pcap", "ipv6/ipv6_ext_headers.pcap",
-    ];
-
-    [GeneratedRegex(@"^(\S+):(\d+)\s+<->\s+(\S+):(\d+)\s+\d+\s+[\d,]+ \w+\s+\d+\s+[\d,]+ \w+\s+(\d+)\s+([\d,]+) (\w+)")]
-    private static partial Regex ConvLine();
-
-    /// <summary>
-    /// Every tshark TCP/UDP conversation (IPv4 and IPv6) has the same total frames and wire bytes as our flows of
-    /// the same 5-tuple, summed over records (timeouts may split a conversation into several records; tshark
-    /// never splits, so sums are compared). Named rules for the differences that remain:
-    /// <list type="bullet">
-    /// <item>TsharkRoundsBytes: tshark prints large byte counts in kB/MB; then only frames are compared.</item>
-    /// <item>VlanIsPartOfOurKey: tshark ignores VLAN tags; we sum our flows over VLANs.</item>
-    /// </list>
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(Captures))]
-    public void Conversation_totals_agree_with_tshark(string capture)
-    {
-        string path = SharedData.Require("pcaps/" + capture);
-        string tshark = ToolOrSkip("tshark");
-        var flows = Pkt.SinglePass(Decode(path));
-        var ours = new Dictionary<string, (long Frames, long Bytes)>();
-        foreach (FlowRecord f in flows.Where(f => f.IpProto is 6 or 17))
-        {
-            string k = Conv(f.IpProto, f.SrcIP.ToString(), f.SrcPort ?? 0, f.DstIP.ToString(), f.DstPort ?? 0);
-            ours.TryGetValue(k, out var v);
-            ours[k] = (v.Frames + f.SrcPackets + f.DstPackets, v.Bytes + f.SrcBytes + f.DstBytes);
-        }
-        int compared = 0;
-        string output = Run(tshark, $"-r \"{path}\" -q -z conv,tcp -z conv,udp");
-        byte proto = 0;
-        foreach (string line in output.Split('\n'))
-        {
-            if (line.StartsWith("TCP Conversations", StringComparison.Ordinal)) proto = 6;
-            if (line.StartsWith("UDP Conversations", StringComparison.Ordinal)) proto = 17;
-            Match m = ConvLine().Match(line);
-            if (!m.Success)
-            {
-                continue;
-            }
-            string k = Conv(proto, m.Groups[1].Value, int.Parse(m.Groups[2].Value), m.Groups[3].Value, int.Parse(m.Groups[4].Value));
-            Assert.True(ours.TryGetValue(k, out var v), $"{capture}: tshark conversation {k} has no flow");
-            Assert.Equal(long.Parse(m.Groups[5].Value), v.Frames);
-            if (m.Groups[7].Value == "bytes")
-            {
-                Assert.Equal(long.Parse(m.Groups[6].Value.Replace(",", "")), v.Bytes);
-            }
-            compared++;
-        }
-        Assert.True(compared > 0, $"{capture}: tshark listed no conversation");
-    }
-
-    private static string Conv(byte proto, string a, int pa, string b, int pb)
-    {
-        string x = $"{a}:{pa}", y = $"{b}:{pb}";
-        return string.CompareOrdinal(x, y) < 0 ? $"{proto} {x} {y}" : $"{proto} {y} {x}";
     }
 
     [Theory]
@@ -110,6 +49,64 @@ public partial class RealCaptureTests
             Assert.Equal(Pkt.Lines(whole, withFiles: true), Pkt.Lines(stitched, withFiles: true));
             Assert.Contains(whole, f => f.Files.Count == pieces && f.CommunityId == busiest.CommunityId);
         }
+    }
+
+    /// <summary>
+    /// <c>editcap -c</c> cuts a real capture into 2, 7 and 50 files; building each file separately and stitching
+    /// gives exactly the flows (files column included) of one pass over the files. The capture is alexa-app.pcapng
+    /// merged (<c>mergecap</c>, by time) with a generated TCP connection that sends one segment at the time of every
+    /// 16th real packet, so one flow spans every piece (no real flow of the corpus does at 50 equal pieces).
+    /// </summary>
+    [Fact]
+    public void A_real_capture_cut_by_editcap_stitches_to_the_flows_of_the_whole()
+    {
+        string real = SharedData.Require("pcaps/traffic/alexa-app.pcapng");
+        string editcap = ToolOrSkip("editcap"), mergecap = ToolOrSkip("mergecap");
+        string dir = Directory.CreateTempSubdirectory("pcapstream-editcap").FullName;
+        try
+        {
+            var times = Decode(real).Select(x => x.T).ToList();
+            var g = new GeneratedCapture();
+            for (int i = 0; i < times.Count; i += 16)
+            {
+                bool fromClient = i % 32 == 0;
+                string flags = i == 0 ? "S" : i == 16 ? "SA" : "PA";
+                g.Tcp(times[i], fromClient ? "198.51.100.7" : "203.0.113.9", fromClient ? 50000 : 443,
+                    fromClient ? "203.0.113.9" : "198.51.100.7", fromClient ? 443 : 50000, flags, payload: 100);
+            }
+            string keep = g.Write(Path.Combine(dir, "keepalive.pcap"), nanosecond: false);
+            string merged = Path.Combine(dir, "merged.pcap");
+            RunOk(mergecap, $"-F pcap -w \"{merged}\" \"{real}\" \"{keep}\"");
+            int total = times.Count + g.Count;
+            foreach (int pieces in new[] { 2, 7, 50 })
+            {
+                string sub = Directory.CreateDirectory(Path.Combine(dir, $"n{pieces}")).FullName;
+                RunOk(editcap, $"-c {(total + pieces - 1) / pieces} \"{merged}\" \"{Path.Combine(sub, "piece.pcap")}\"");
+                var files = Directory.GetFiles(sub).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal(pieces, files.Count);
+                var whole = GeneratedCapture.Flows(files);
+                Assert.Equal(total, whole.Sum(f => f.SrcPackets + f.DstPackets) + NonIp(files));
+                Assert.Equal(Pkt.Lines(whole, withFiles: true), Pkt.Lines(GeneratedCapture.Stitched(files), withFiles: true));
+                FlowRecord spanning = Assert.Single(whole, f => f.SrcPort == 50000);
+                Assert.Equal(pieces, spanning.Files.Count);
+                Assert.Equal((long)g.Count, spanning.SrcPackets + spanning.DstPackets);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static int NonIp(List<string> files) => files.Sum(f => Decode(f).Count(x => FlowKey.FromPacket(x.P, out _) < 0));
+
+    private static void RunOk(string exe, string args)
+    {
+        using var proc = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        Task<string> err = proc.StandardError.ReadToEndAsync();
+        proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        Assert.True(proc.ExitCode == 0, $"{exe} {args}: {err.Result}");
     }
 
     /// <summary>Flow-level Community IDs of the community-id-spec captures equal the baseline of every packet's tuple.</summary>
@@ -145,11 +142,4 @@ public partial class RealCaptureTests
         return "";
     }
 
-    private static string Run(string exe, string args)
-    {
-        using var proc = Process.Start(new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = proc.StandardOutput.ReadToEnd();
-        proc.WaitForExit();
-        return output;
-    }
 }

@@ -152,6 +152,29 @@ public class StreamingTests
     }
 
     [Fact]
+    public void Resuming_a_gzip_file_skips_by_decompressing()
+    {
+        (byte[] file, List<ReadRecord> expected) = VariedPcap(100);
+        using ReaderTestSupport.TempFile gz = new(".pcap.gz");
+        using (FileStream output = File.Create(gz.Path))
+        using (GZipStream zip = new(output, CompressionLevel.Fastest))
+        {
+            zip.Write(file);
+        }
+        CaptureResumePoint resume;
+        using (CaptureReader first = CaptureReader.Open(gz.Path, null, 512))
+        {
+            for (int i = 0; i < 37; i++)
+            {
+                Assert.True(first.TryRead(out _));
+            }
+            resume = first.GetResumePoint();
+        }
+        using CaptureReader second = CaptureReader.Open(gz.Path, resume, 512);
+        Assert.Equal(expected.Skip(37).Select(Key), ReaderTestSupport.ReadAll(second).Select(Key));
+    }
+
+    [Fact]
     public void The_same_reader_picks_up_data_appended_after_it_ran_dry()
     {
         PcapBuilder b = new(false, true);

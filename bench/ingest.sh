@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End-to-end ingest benchmark (issue 4): the benchmark capture split into 100 MB rotated files, ingested with
+# both datasets and with --no-packets. Prints MB/s and Mpps in total and per core, and peak RSS.
+# "per core" is wall-clock throughput / nproc (what a dedicated host gets per core); "per CPU-s" divides by the
+# CPU time the job actually used (user + sys), which stays meaningful on a shared, loaded machine.
+# Usage: bench/ingest.sh [BENCH_PCAP] [WORK_DIR]     (defaults: /tmp/bench-1g.pcap, /tmp/pcapstream-bench)
+# Build the capture first (outside the repository): ../shared/bench/make-bench-pcap.sh ../shared/bench/source.pcap 1024 /tmp/bench-1g.pcap
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+pcap=${1:-/tmp/bench-1g.pcap}
+work=${2:-/tmp/pcapstream-bench}
+cores=$(nproc)
+[ -f "$pcap" ] || { echo "missing $pcap (see ../shared/bench/README.md)" >&2; exit 1; }
+mkdir -p "$work/in/sensor-1"
+if [ ! -f "$work/in/.split-done" ]; then
+    rm -f "$work/in/sensor-1/"*
+    # 100 MB rotated files, as tcpdump -C 100 would write them.
+    editcap -c 320000 "$pcap" "$work/in/sensor-1/bench.pcap" >/dev/null
+    touch "$work/in/.split-done"
+fi
+bytes=$(du -cb "$work/in/sensor-1/"* | tail -1 | cut -f1)
+packets=$(capinfos -Mc "$pcap" | awk '/Number of packets/ {print $NF}')
+"$here/pcapstream" --help >/dev/null # build once, outside the timing
+run() {
+    local label=$1; shift
+    rm -rf "$work/out"
+    local t0 t1 rss cpu
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$here/.build/cli/pcapstream" ingest "$work/in" --output "$work/out" "$@" 2>"$work/log" >/dev/null
+    t1=$(date +%s.%N)
+    read -r rss user sys < "$work/rss"
+    cpu=$(echo "$user + $sys" | bc)
+    awk -v l="$label" -v b="$bytes" -v p="$packets" -v s="$(echo "$t1 - $t0" | bc)" -v c="$cores" -v r="$rss" -v u="$cpu" 'BEGIN {
+        printf "%-22s %6.2f s  %7.1f MB/s total  %7.1f MB/s/core  %5.2f Mpps total  %5.2f Mpps/core | CPU %6.2f s  %7.1f MB/s/CPU-s  %5.2f Mpps/CPU-s | peak RSS %d MB\n",
+            l, s, b/1e6/s, b/1e6/s/c, p/1e6/s, p/1e6/s/c, u, b/1e6/u, p/1e6/u, r/1024 }'
+}
+echo "input: $bytes bytes, $packets packets, $(ls "$work/in/sensor-1" | wc -l) files; $cores cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+reps=${REPS:-3}
+for _ in $(seq "$reps"); do run "packets+flows (snappy)"; done
+for _ in $(seq "$reps"); do run "flows only" --no-packets; done
+run "packets+flows (zstd)" --compression zstd
+# Memory must not grow with the input: the same data as one batch per file (smallest batches) for comparison.
+run "packets+flows, 1 file/batch" --max-files-per-batch 1
+grep -h "batch" "$work/log" | tail -1
