@@ -135,7 +135,12 @@ public sealed partial class CaptureStream : IDisposable
         {
             if (_process.HasExited || deadline.Elapsed > startupTimeout)
             {
-                _process.WaitForExit(1000);
+                if (_process.WaitForExit(1000))
+                {
+                    // Only the parameterless overload waits for the asynchronous stderr reader to reach EOF; without
+                    // it the error lines can still be in flight and the message says "(no message)".
+                    _process.WaitForExit();
+                }
                 string stderr;
                 lock (_gate)
                 {
