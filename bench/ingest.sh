@@ -12,11 +12,11 @@ work=${2:-/tmp/pcapstream-bench}
 cores=$(nproc)
 [ -f "$pcap" ] || { echo "missing $pcap (see ../shared/bench/README.md)" >&2; exit 1; }
 mkdir -p "$work/in/sensor-1"
-if [ ! -f "$work/in/.split-done" ]; then
+if [ ! -f "$work/.split-done" ]; then
     rm -f "$work/in/sensor-1/"*
     # 100 MB rotated files, as tcpdump -C 100 would write them.
     editcap -c 320000 "$pcap" "$work/in/sensor-1/bench.pcap" >/dev/null
-    touch "$work/in/.split-done"
+    touch "$work/.split-done"
 fi
 bytes=$(du -cb "$work/in/sensor-1/"* | tail -1 | cut -f1)
 packets=$(capinfos -Mc "$pcap" | awk '/Number of packets/ {print $NF}')
