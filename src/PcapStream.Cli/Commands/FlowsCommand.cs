@@ -22,26 +22,18 @@ public static class FlowsCommand
         Arity = ArgumentArity.OneOrMore,
     };
 
-    private static readonly Option<string> FormatOption = new("--format", "-f")
-    {
-        Description = "Output format: tsv (header row, tab-separated), csv (RFC 4180), json (one object per line, nulls omitted).",
-        DefaultValueFactory = _ => "tsv",
-    };
+    private static readonly Option<string> FormatOption = RecordOutputFlags.Format();
 
     private static readonly Option<bool> CountOption = new("--count", "-c")
     {
         Description = "Build every flow and print only the totals (flows, packets, bytes, by endReason and connState).",
     };
 
-    private static readonly Option<string> SensorOption = new("--sensor")
-    {
-        Description = "Value of the sensor column (capture stream name; part of the flow id).",
-        DefaultValueFactory = _ => "default",
-    };
+    private static readonly Option<string> SensorOption =
+        RecordOutputFlags.Sensor("Value of the sensor column (capture stream name; part of the flow id).");
 
     public static Command Create()
     {
-        FormatOption.AcceptOnlyFromAmong("tsv", "csv", "json");
         var command = new Command("flows", "Print the bidirectional flows of captures read as one stream (or only totals with --count).")
         {
             FilesArgument,
@@ -52,19 +44,8 @@ public static class FlowsCommand
         command.SetAction(parse => CommandRunner.Run(parse, () =>
         {
             string[] files = parse.GetValue(FilesArgument)!;
-            foreach (string f in files)
-            {
-                if (!File.Exists(f))
-                {
-                    throw new WorkFailedException($"{f}: no such file.");
-                }
-            }
-            RecordFormat format = parse.GetValue(FormatOption) switch
-            {
-                "csv" => RecordFormat.Csv,
-                "json" => RecordFormat.Json,
-                _ => RecordFormat.Tsv,
-            };
+            RecordOutputFlags.RequireFiles(files);
+            RecordFormat format = RecordOutputFlags.ParseFormat(parse.GetValue(FormatOption));
             string sensor = parse.GetValue(SensorOption) ?? "default";
             using Stream stdout = Console.OpenStandardOutput();
             return parse.GetValue(CountOption) ? Count(files, format, stdout) : Print(files, sensor, format, stdout);

@@ -18,26 +18,18 @@ public static class PacketsCommand
         Description = "Capture file (pcap or pcapng, optionally gzip-compressed).",
     };
 
-    private static readonly Option<string> FormatOption = new("--format", "-f")
-    {
-        Description = "Output format: tsv (header row, tab-separated), csv (RFC 4180), json (one object per line, nulls omitted).",
-        DefaultValueFactory = _ => "tsv",
-    };
+    private static readonly Option<string> FormatOption = RecordOutputFlags.Format();
 
     private static readonly Option<bool> CountOption = new("--count", "-c")
     {
         Description = "Decode every packet and print only the totals (packets, bytes, link types, anomalies).",
     };
 
-    private static readonly Option<string> SensorOption = new("--sensor")
-    {
-        Description = "Value of the sensor column (capture stream name).",
-        DefaultValueFactory = _ => "default",
-    };
+    private static readonly Option<string> SensorOption =
+        RecordOutputFlags.Sensor("Value of the sensor column (capture stream name).");
 
     public static Command Create()
     {
-        FormatOption.AcceptOnlyFromAmong("tsv", "csv", "json");
         var command = new Command("packets", "Print the decoded per-packet records of a capture (or only totals with --count).")
         {
             FileArgument,
@@ -48,16 +40,8 @@ public static class PacketsCommand
         command.SetAction(parse => CommandRunner.Run(parse, () =>
         {
             string file = parse.GetValue(FileArgument)!;
-            RecordFormat format = parse.GetValue(FormatOption) switch
-            {
-                "csv" => RecordFormat.Csv,
-                "json" => RecordFormat.Json,
-                _ => RecordFormat.Tsv,
-            };
-            if (!File.Exists(file))
-            {
-                throw new WorkFailedException($"{file}: no such file.");
-            }
+            RecordFormat format = RecordOutputFlags.ParseFormat(parse.GetValue(FormatOption));
+            RecordOutputFlags.RequireFiles(file);
             using Stream stdout = Console.OpenStandardOutput();
             return parse.GetValue(CountOption)
                 ? Count(file, format, stdout)

@@ -135,7 +135,20 @@ public static class YamlSubset
     }
 
     /// <summary>The colon that ends a key: followed by a space or the end of the line, outside quotes.</summary>
-    private static int FindKeyColon(string s)
+    private static int FindKeyColon(string s) => FindUnquoted(s, ':', spaceBefore: false);
+
+    /// <summary>Drops a <c># comment</c> (at line start or after a space), leaving '#' inside quotes alone.</summary>
+    private static string StripComment(string s)
+    {
+        int i = FindUnquoted(s, '#', spaceBefore: true);
+        return i < 0 ? s : s[..i];
+    }
+
+    /// <summary>
+    /// First <paramref name="target"/> outside single or double quotes that stands at a word edge: preceded by a
+    /// space or the line start (<paramref name="spaceBefore"/>), else followed by a space or the line end; -1 if none.
+    /// </summary>
+    private static int FindUnquoted(string s, char target, bool spaceBefore)
     {
         char quote = '\0';
         for (int i = 0; i < s.Length; i++)
@@ -152,38 +165,12 @@ public static class YamlSubset
             {
                 quote = c;
             }
-            else if (c == ':' && (i + 1 == s.Length || s[i + 1] == ' '))
+            else if (c == target && (spaceBefore ? (i == 0 || s[i - 1] == ' ') : (i + 1 == s.Length || s[i + 1] == ' ')))
             {
                 return i;
             }
         }
         return -1;
-    }
-
-    /// <summary>Drops a <c># comment</c> (at line start or after a space), leaving '#' inside quotes alone.</summary>
-    private static string StripComment(string s)
-    {
-        char quote = '\0';
-        for (int i = 0; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (quote != '\0')
-            {
-                if (c == quote)
-                {
-                    quote = '\0';
-                }
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c == '#' && (i == 0 || s[i - 1] == ' '))
-            {
-                return s[..i];
-            }
-        }
-        return s;
     }
 
     private static SettingsException Error(string name, int line, string what) => new($"{name} line {line}: {what}.");

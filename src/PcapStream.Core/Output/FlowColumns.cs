@@ -71,8 +71,8 @@ public sealed class FlowColumns : IColumnSet<FlowRecord>
         bool tcp = row.IpProto == 6;
         (bool has, value) = (FlowColumn)ordinal switch
         {
-            FlowColumn.FirstSeen => (true, FloorDiv(row.FirstSeenNanos, 1000)),
-            FlowColumn.LastSeen => (true, FloorDiv(row.LastSeenNanos, 1000)),
+            FlowColumn.FirstSeen => (true, Utf8Format.FloorDiv(row.FirstSeenNanos, 1000)),
+            FlowColumn.LastSeen => (true, Utf8Format.FloorDiv(row.LastSeenNanos, 1000)),
             FlowColumn.FirstSeenNanos => (true, row.FirstSeenNanos),
             FlowColumn.LastSeenNanos => (true, row.LastSeenNanos),
             FlowColumn.IpVersion => (true, row.IpVersion),
@@ -159,10 +159,4 @@ public sealed class FlowColumns : IColumnSet<FlowRecord>
     }
 
     private static FieldStatus Status(bool ok) => ok ? FieldStatus.Value : FieldStatus.DestinationTooSmall;
-
-    private static long FloorDiv(long value, long divisor)
-    {
-        long q = Math.DivRem(value, divisor, out long r);
-        return r < 0 ? q - 1 : q;
-    }
 }

@@ -92,9 +92,9 @@ public sealed partial class PacketColumns : IColumnSet<PacketRow>
         bool ip = p.IpVersion != 0;
         (bool has, value) = (PacketColumn)ordinal switch
         {
-            PacketColumn.Timestamp => (row.HasTimestamp, FloorDiv(row.TimestampNanos, 1000)),
+            PacketColumn.Timestamp => (row.HasTimestamp, Utf8Format.FloorDiv(row.TimestampNanos, 1000)),
             PacketColumn.TimestampNanos => (row.HasTimestamp, row.TimestampNanos),
-            PacketColumn.TimestampMillis => (row.HasTimestamp, FloorDiv(row.TimestampNanos, 1_000_000)),
+            PacketColumn.TimestampMillis => (row.HasTimestamp, Utf8Format.FloorDiv(row.TimestampNanos, 1_000_000)),
             PacketColumn.FileOffset => (true, row.FileOffset),
             PacketColumn.FrameNumber => (true, row.FrameNumber),
             PacketColumn.Length => (true, p.WireLength),
@@ -173,11 +173,5 @@ public sealed partial class PacketColumns : IColumnSet<PacketRow>
                     ? Encoding.ASCII.GetString(text[..n])
                     : null;
         }
-    }
-
-    private static long FloorDiv(long value, long divisor)
-    {
-        long q = Math.DivRem(value, divisor, out long r);
-        return r < 0 ? q - 1 : q;
     }
 }

@@ -20,6 +20,14 @@ public static class Utf8Format
     private const long NanosPerSecond = 1_000_000_000L;
     private const long SecondsPerDay = 86_400L;
 
+    /// <summary>Division rounding toward negative infinity (timestamps before 1970 cut to the earlier unit, as
+    /// <see cref="TryWriteTimestamp"/> does).</summary>
+    internal static long FloorDiv(long value, long divisor)
+    {
+        long q = Math.DivRem(value, divisor, out long r);
+        return r < 0 ? q - 1 : q;
+    }
+
     /// <summary>Writes a decimal integer.</summary>
     public static bool TryWrite(long value, Span<byte> destination, out int written) =>
         Utf8Formatter.TryFormat(value, destination, out written);

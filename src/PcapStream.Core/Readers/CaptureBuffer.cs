@@ -82,6 +82,21 @@ internal sealed unsafe class CaptureBuffer : IDisposable
     public long Position => BaseOffset + Start;
 
     /// <summary>
+    /// How the data ended once no further record fits (the rule every reader follows): nothing left after
+    /// <see cref="Start"/> is <see cref="CaptureEnd.Complete"/>; anything left is the start of an incomplete record,
+    /// whose offset is stored in <paramref name="incompleteOffset"/> (left unchanged when complete).
+    /// </summary>
+    public CaptureEnd EndOfData(ref long incompleteOffset)
+    {
+        if (Available == 0)
+        {
+            return CaptureEnd.Complete;
+        }
+        incompleteOffset = Position;
+        return CaptureEnd.Incomplete;
+    }
+
+    /// <summary>
     /// Makes at least <paramref name="count"/> bytes available from <see cref="Start"/> (which may move).
     /// Returns false when the data ends first ("need more data"); a later call tries to read again, so a
     /// file that grows in the meantime is picked up.

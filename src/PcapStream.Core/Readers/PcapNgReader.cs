@@ -165,15 +165,7 @@ public sealed partial class PcapNgReader : CaptureReader
     private bool EndOfData(out CaptureRecord record)
     {
         record = default;
-        if (_buf.Available == 0)
-        {
-            _end = CaptureEnd.Complete;
-        }
-        else
-        {
-            _end = CaptureEnd.Incomplete;
-            _incompleteOffset = _buf.Position;
-        }
+        _end = _buf.EndOfData(ref _incompleteOffset);
         return false;
     }
 

@@ -237,15 +237,7 @@ public sealed unsafe class PcapReader : CaptureReader
 
     private bool EndOfData()
     {
-        if (_buf.Available == 0)
-        {
-            _end = CaptureEnd.Complete;
-        }
-        else
-        {
-            _end = CaptureEnd.Incomplete;
-            _incompleteOffset = _buf.Position;
-        }
+        _end = _buf.EndOfData(ref _incompleteOffset);
         return false;
     }
 

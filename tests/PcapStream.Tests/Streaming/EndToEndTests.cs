@@ -8,16 +8,19 @@ public class EndToEndTests
     internal static IReadOnlyList<SampleFile> MakeSample(string dir, int minutes = 4, int flows = 600) =>
         SampleCaptureGenerator.Generate(dir, new SampleOptions { Sensors = 2, Minutes = minutes, Flows = flows });
 
+    /// <summary>A one-shot ingest of everything under <paramref name="input"/> (every file taken as complete).</summary>
+    internal static JobOptions OnceOptions(string input, string output) => new()
+    {
+        Inputs = [input],
+        Output = output,
+        Once = true,
+        FlushAtEnd = true,
+        Source = new SourceOptions { Completion = CompletionMode.All },
+    };
+
     internal static string IngestOnce(string input, string output)
     {
-        using var job = new StreamingJob(new JobOptions
-        {
-            Inputs = [input],
-            Output = output,
-            Once = true,
-            FlushAtEnd = true,
-            Source = new SourceOptions { Completion = CompletionMode.All },
-        }, TextWriter.Null);
+        using var job = new StreamingJob(OnceOptions(input, output), TextWriter.Null);
         job.Run(CancellationToken.None);
         return output;
     }
@@ -126,7 +129,7 @@ public class EndToEndTests
             f.SetLength(size - 7); // cut inside the last record
         }
         var reports = new List<BatchReport>();
-        using (var job = new StreamingJob(new JobOptions { Inputs = [input], Output = output, Once = true, FlushAtEnd = true, Source = new SourceOptions { Completion = CompletionMode.All } }, TextWriter.Null))
+        using (var job = new StreamingJob(OnceOptions(input, output), TextWriter.Null))
         {
             job.BatchCommitted = reports.Add;
             job.Run(CancellationToken.None);

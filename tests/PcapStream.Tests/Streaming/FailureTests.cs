@@ -49,14 +49,14 @@ public class FailureTests
         string blocker = Path.Combine(output, "packets");
         File.WriteAllText(blocker, "not a folder");
 
-        var error = Assert.ThrowsAny<IOException>(() => Ingest(input, output));
+        var error = Assert.ThrowsAny<IOException>(() => EndToEndTests.IngestOnce(input, output));
         Assert.Contains("packets", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(output, "_pcapstream", "commits")));
         Assert.Empty(Directory.GetFiles(output, "*.parquet", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
 
         File.Delete(blocker);
-        Ingest(input, output);
+        EndToEndTests.IngestOnce(input, output);
         string expected = EndToEndTests.IngestOnce(input, dirs.Sub("expected"));
         DatasetComparer.AssertSameRows(expected, output, "packets");
         DatasetComparer.AssertSameRows(expected, output, "flows");
@@ -76,7 +76,7 @@ public class FailureTests
         File.SetUnixFileMode(Path.Combine(output, "packets"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
         try
         {
-            Assert.ThrowsAny<UnauthorizedAccessException>(() => Ingest(input, output));
+            Assert.ThrowsAny<UnauthorizedAccessException>(() => EndToEndTests.IngestOnce(input, output));
             Assert.Empty(Directory.GetFiles(Path.Combine(output, "_pcapstream", "commits")));
         }
         finally
@@ -105,12 +105,8 @@ public class FailureTests
 
         var log = new StringWriter();
         var reports = new List<BatchReport>();
-        var options = new JobOptions
+        JobOptions options = EndToEndTests.OnceOptions(input, output) with
         {
-            Inputs = [input],
-            Output = output,
-            Once = true,
-            FlushAtEnd = true,
             Source = new SourceOptions { Completion = CompletionMode.All, MaxReadAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(20) },
         };
         using (var job = new StreamingJob(options, log) { BatchCommitted = reports.Add })
@@ -155,14 +151,7 @@ public class FailureTests
         var reports = new List<BatchReport>();
         Task run = Task.Run(() =>
         {
-            using var job = new StreamingJob(new JobOptions
-            {
-                Inputs = [input],
-                Output = output,
-                Once = true,
-                FlushAtEnd = true,
-                Source = new SourceOptions { Completion = CompletionMode.All },
-            }, TextWriter.Null) { BatchCommitted = reports.Add };
+            using var job = new StreamingJob(EndToEndTests.OnceOptions(input, output), TextWriter.Null) { BatchCommitted = reports.Add };
             job.Run(CancellationToken.None);
         }, TestContext.Current.CancellationToken);
         // Opening the FIFO would block forever: the job must finish on its own.
@@ -172,19 +161,6 @@ public class FailureTests
         Assert.Contains(damaged, d => d.File.EndsWith("pipe.pcap", StringComparison.Ordinal) && d.Reason.StartsWith("empty file", StringComparison.Ordinal));
         Assert.Contains(damaged, d => d.File.EndsWith("empty.pcap", StringComparison.Ordinal));
         Assert.Equal(files.Sum(f => f.Packets), DatasetComparer.Count(output, "packets"));
-    }
-
-    private static void Ingest(string input, string output)
-    {
-        using var job = new StreamingJob(new JobOptions
-        {
-            Inputs = [input],
-            Output = output,
-            Once = true,
-            FlushAtEnd = true,
-            Source = new SourceOptions { Completion = CompletionMode.All },
-        }, TextWriter.Null);
-        job.Run(CancellationToken.None);
     }
 
     private static (int Code, string Stderr) RunChild(string input, string output, params (string Name, string Value)[] env)

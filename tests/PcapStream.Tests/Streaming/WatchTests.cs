@@ -18,14 +18,7 @@ public class WatchTests
 
         var committed = new SemaphoreSlim(0);
         using var cancel = new CancellationTokenSource();
-        using var job = new StreamingJob(new JobOptions
-        {
-            Inputs = [input],
-            Output = output,
-            Interval = TimeSpan.FromHours(1),
-            Source = new SourceOptions { Completion = CompletionMode.Rename, Watch = true, WatchSettle = TimeSpan.FromMilliseconds(100) },
-        }, TextWriter.Null)
-        { BatchCommitted = r => { if (r.Files > 0) { committed.Release(); } } };
+        using StreamingJob job = RenameJob(input, output, TimeSpan.FromHours(1), watch: true, committed);
         Task run = Task.Run(() => job.Run(cancel.Token), TestContext.Current.CancellationToken);
         try
         {
@@ -60,14 +53,7 @@ public class WatchTests
         Directory.CreateDirectory(input);
         var committed = new SemaphoreSlim(0);
         using var cancel = new CancellationTokenSource();
-        using var job = new StreamingJob(new JobOptions
-        {
-            Inputs = [input],
-            Output = output,
-            Interval = TimeSpan.FromSeconds(4),
-            Source = new SourceOptions { Completion = CompletionMode.Rename, Watch = false },
-        }, TextWriter.Null)
-        { BatchCommitted = r => { if (r.Files > 0) { committed.Release(); } } };
+        using StreamingJob job = RenameJob(input, output, TimeSpan.FromSeconds(4), watch: false, committed);
         Task run = Task.Run(() => job.Run(cancel.Token), TestContext.Current.CancellationToken);
         try
         {
@@ -85,4 +71,18 @@ public class WatchTests
             await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>
+    /// A continuous job taking files once renamed into place (polling every <paramref name="interval"/>, inotify
+    /// hints when <paramref name="watch"/>); each batch that took files releases <paramref name="committed"/>.
+    /// </summary>
+    private static StreamingJob RenameJob(string input, string output, TimeSpan interval, bool watch, SemaphoreSlim committed) =>
+        new(new JobOptions
+        {
+            Inputs = [input],
+            Output = output,
+            Interval = interval,
+            Source = new SourceOptions { Completion = CompletionMode.Rename, Watch = watch, WatchSettle = TimeSpan.FromMilliseconds(100) },
+        }, TextWriter.Null)
+        { BatchCommitted = r => { if (r.Files > 0) { committed.Release(); } } };
 }
