@@ -15,7 +15,7 @@ mkdir -p "$work/in/sensor-1"
 if [ ! -f "$work/.split-done" ]; then
     rm -f "$work/in/sensor-1/"*
     # 100 MB rotated files, as tcpdump -C 100 would write them.
-    editcap -c 320000 "$pcap" "$work/in/sensor-1/bench.pcap" >/dev/null
+    editcap -F pcap -c 320000 "$pcap" "$work/in/sensor-1/bench.pcap" >/dev/null   # -F pcap: as tcpdump writes (editcap defaults to pcapng)
     touch "$work/.split-done"
 fi
 bytes=$(du -cb "$work/in/sensor-1/"* | tail -1 | cut -f1)
