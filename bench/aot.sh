@@ -4,7 +4,7 @@
 # (default 7), page cache warm, next to `dd bs=1M`. Both builds run the same Core code (PacketTotals.CountFile,
 # FlowFeed.CountFiles) and must print identical totals (checked here first).
 #
-#   bench/aot.sh [CAPTURE]      (default: the benchmark capture, built if missing; needs clang + zlib1g-dev)
+#   bench/aot.sh [CAPTURE]      (default: the benchmark capture, built if missing; needs clang)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=${RUNS:-7}

@@ -8,7 +8,7 @@ namespace PcapStream.Tests.Cli;
 /// and <c>flows --count</c>) prints exactly what the JIT <c>pcapstream</c> prints: same totals, same error
 /// sentence, same exit code, on every capture of the corpus including the damaged ones. The AOT build is published
 /// once per test run into a temporary folder (its own artifacts path, so the checkout's obj/ is not touched).
-/// Skipped when clang is not installed (Native AOT needs clang and zlib1g-dev).
+/// Skipped when clang is not installed (the only Debian package Native AOT needs).
 /// </summary>
 public sealed class AotCountTests
 {
@@ -62,7 +62,7 @@ public sealed class AotCountTests
     {
         if (!OnPath("clang"))
         {
-            Assert.Skip("clang is not installed, so the Native AOT pcapstream-fast cannot be built (apt-get install clang zlib1g-dev); ./pcapstream then runs the JIT build for every command.");
+            Assert.Skip("clang is not installed, so the Native AOT pcapstream-fast cannot be built (apt-get install clang); ./pcapstream then runs the JIT build for every command.");
         }
         return FastExe.Value;
     }
