@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
 using PcapStream.Decoding;
 using PcapStream.Output;
 using PcapStream.Readers;
@@ -78,53 +77,7 @@ public static class PacketsCommand
     /// <summary>Read + decode + count, nothing else per packet (this is what the benchmarks time).</summary>
     private static int Count(string file, RecordFormat format, Stream stdout)
     {
-        var totals = new PacketTotals();
-        using CaptureReader reader = CaptureReader.OpenMapped(file);
-        try
-        {
-            if (reader is PcapReader pcap)
-            {
-                CountPcap(pcap, totals);
-            }
-            else
-            {
-                CountAny(reader, totals);
-            }
-        }
-        finally
-        {
-            // Totals of the good records are printed even when the file is damaged further on.
-            totals.Write(stdout, format == RecordFormat.Json);
-        }
-        reader.ThrowIfTruncated();
+        PacketTotals.CountFile(file, stdout, format == RecordFormat.Json);
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// The loop over a classic pcap file. Holding the sealed <see cref="PcapReader"/> lets TryRead, the decoder's
-    /// fast path and the totals inline into this one method. AggressiveOptimization compiles it fully optimised on
-    /// its only call: it runs once, so tiering could never replace a slower first (ReadyToRun or tier-0) version.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CountPcap(PcapReader reader, PacketTotals totals)
-    {
-        var packet = new DecodedPacket();
-        while (reader.TryRead(out CaptureRecord record))
-        {
-            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
-            totals.Add(in packet);
-        }
-    }
-
-    /// <summary>The same loop for pcapng and other readers (one virtual call per record).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CountAny(CaptureReader reader, PacketTotals totals)
-    {
-        var packet = new DecodedPacket();
-        while (reader.TryRead(out CaptureRecord record))
-        {
-            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
-            totals.Add(in packet);
-        }
     }
 }

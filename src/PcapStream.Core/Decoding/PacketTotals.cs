@@ -1,15 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using PcapStream.Decoding;
+using PcapStream.Readers;
 
-namespace PcapStream.Cli.Commands;
+namespace PcapStream.Decoding;
 
 /// <summary>
 /// Totals of <c>packets --count</c>: packets, wire bytes, captured bytes, packets per link type and per
 /// anomaly. Adding a packet is a few integer operations: no lookup, no allocation (link types are counted in a
-/// small array; the rare type beyond it goes to a dictionary).
+/// small array; the rare type beyond it goes to a dictionary). The read+decode+count loop lives here, in Core, so
+/// the <c>pcapstream</c> program and the Native AOT <c>pcapstream-fast</c> run one implementation.
 /// </summary>
-internal sealed class PacketTotals
+public sealed class PacketTotals
 {
     private const int DirectLinkTypes = 512;
     private readonly long[] _byLinkType = new long[DirectLinkTypes];
@@ -34,6 +35,62 @@ internal sealed class PacketTotals
         else
         {
             _otherLinkTypes[packet.LinkType] = _otherLinkTypes.GetValueOrDefault(packet.LinkType) + 1;
+        }
+    }
+
+    /// <summary>
+    /// Reads, decodes and counts every record of <paramref name="file"/>, then writes the totals (<see cref="Write"/>)
+    /// to <paramref name="output"/>. The totals of the good records are written even when the file is damaged
+    /// further on; the <see cref="CaptureFormatException"/> naming the damage is thrown after them.
+    /// </summary>
+    public static void CountFile(string file, Stream output, bool json)
+    {
+        var totals = new PacketTotals();
+        using CaptureReader reader = CaptureReader.OpenMapped(file);
+        try
+        {
+            if (reader is PcapReader pcap)
+            {
+                CountPcap(pcap, totals);
+            }
+            else
+            {
+                CountAny(reader, totals);
+            }
+        }
+        finally
+        {
+            totals.Write(output, json);
+        }
+        reader.ThrowIfTruncated();
+    }
+
+    /// <summary>
+    /// The loop over a classic pcap file. Holding the sealed <see cref="PcapReader"/> lets TryRead, the decoder's
+    /// fast path and the totals inline into this one method. AggressiveOptimization compiles it fully optimised on
+    /// its only call under the JIT: it runs once, so tiering could never replace a slower first (ReadyToRun or
+    /// tier-0) version. (Native AOT ignores the attribute: everything is compiled optimised ahead of time.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CountPcap(PcapReader reader, PacketTotals totals)
+    {
+        var packet = new DecodedPacket();
+        while (reader.TryRead(out CaptureRecord record))
+        {
+            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
+            totals.Add(in packet);
+        }
+    }
+
+    /// <summary>The same loop for pcapng and other readers (one virtual call per record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CountAny(CaptureReader reader, PacketTotals totals)
+    {
+        var packet = new DecodedPacket();
+        while (reader.TryRead(out CaptureRecord record))
+        {
+            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
+            totals.Add(in packet);
         }
     }
 
