@@ -30,10 +30,8 @@ internal struct FlowEntry
     public byte Orig;
     /// <summary>What the slot holds (<see cref="EntryMode"/>).</summary>
     public byte Mode;
-    /// <summary>The expiry list the slot is on.</summary>
+    /// <summary>The expiry list the slot is on (its links are in the table's link array).</summary>
     public byte List;
-    /// <summary>Expiry list links (slot indexes, -1 none).</summary>
-    public int Prev, Next;
 
     public readonly bool IsClosed => (History & (HistoryBits.RstA | HistoryBits.RstB)) != 0 ||
                                      (History & (HistoryBits.FinA | HistoryBits.FinB)) == (HistoryBits.FinA | HistoryBits.FinB);

@@ -119,9 +119,15 @@ public readonly struct FlowKey : IEquatable<FlowKey>
         return (int)h ^ (int)(h >> 32);
     }
 
-    public bool Equals(FlowKey other) =>
-        A == other.A && B == other.B && PortA == other.PortA && PortB == other.PortB && Proto == other.Proto &&
-        Kind == other.Kind && Vlan == other.Vlan;
+    /// <summary>Field-wise equality, as five 8-byte words (the 40-byte struct has no padding) and no branch per field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Equals(FlowKey other)
+    {
+        ref ulong x = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in this));
+        ref ulong y = ref Unsafe.As<FlowKey, ulong>(ref other);
+        return ((x ^ y) | (Unsafe.Add(ref x, 1) ^ Unsafe.Add(ref y, 1)) | (Unsafe.Add(ref x, 2) ^ Unsafe.Add(ref y, 2)) |
+                (Unsafe.Add(ref x, 3) ^ Unsafe.Add(ref y, 3)) | (Unsafe.Add(ref x, 4) ^ Unsafe.Add(ref y, 4))) == 0;
+    }
 
     public override bool Equals(object? obj) => obj is FlowKey k && Equals(k);
 

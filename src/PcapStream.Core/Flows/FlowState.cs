@@ -76,7 +76,6 @@ public sealed partial class FlowState
             FlowEntry e = Entries[i];
             int slot = table.Insert(e.Key, e.Key.Hash(), e.Last);
             e.Hash = e.Key.Hash();
-            e.Prev = e.Next = -1;
             e.List = 255;
             table[slot] = e;
             table.SetExtraFiles(slot, Extra[i] is { } l ? [.. l] : null);
@@ -237,8 +236,6 @@ public sealed partial class FlowState
             History = b[148],
             Orig = b[149],
             Mode = b[150] == EntryMode.Continuing ? EntryMode.Continuing : EntryMode.Flow,
-            Prev = -1,
-            Next = -1,
             List = 255,
         };
         e.Hash = key.Hash();

@@ -106,7 +106,6 @@ public sealed partial class FlowStitcher
             e = open;
             e.FirstFile = e.LastFile = fileIndex;
             e.FileCount = 1;
-            e.Prev = e.Next = -1;
             e.List = 255;
             _table.MoveToTail(slot, e.IsClosed && e.Mode == EntryMode.Flow ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
         }
