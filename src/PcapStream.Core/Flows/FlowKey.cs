@@ -57,20 +57,22 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// Builds the canonical key of a packet from its endpoints. Returns the direction: 0 when the packet goes
     /// from <see cref="A"/> to <see cref="B"/>, 1 when it goes from B to A.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Create(IpAddress16 src, IpAddress16 dst, ushort srcPort, ushort dstPort, byte proto,
         bool hasPorts, bool isIPv4, bool oneWay, int vlan, out FlowKey key)
     {
         byte kind = (byte)((hasPorts ? HasPortsBit : 0) | (isIPv4 ? IPv4Bit : 0) | (oneWay ? OneWayBit : 0));
-        short v = (short)vlan;
-        int c = src.CompareTo(dst);
-        if (oneWay || c < 0 || (c == 0 && srcPort <= dstPort))
-        {
-            key = new FlowKey(src, dst, srcPort, dstPort, proto, kind, v);
-            return 0;
-        }
-        key = new FlowKey(dst, src, dstPort, srcPort, proto, kind, v);
-        return 1;
+        // Branch-free: which endpoint is lower is a coin toss per packet, so a branch on it mispredicts about
+        // half the time. swap = !oneWay && (src, srcPort) > (dst, dstPort); the fields are then selected by mask.
+        bool swap = !oneWay & ((src.High > dst.High) | ((src.High == dst.High) &
+            ((src.Low > dst.Low) | ((src.Low == dst.Low) & (srcPort > dstPort)))));
+        int s = swap ? 1 : 0;
+        ulong m = (ulong)-(long)s;
+        ulong dh = (src.High ^ dst.High) & m, dl = (src.Low ^ dst.Low) & m;
+        int dp = (srcPort ^ dstPort) & -s;
+        key = new FlowKey(new IpAddress16(src.High ^ dh, src.Low ^ dl), new IpAddress16(dst.High ^ dh, dst.Low ^ dl),
+            (ushort)(srcPort ^ dp), (ushort)(dstPort ^ dp), proto, kind, (short)vlan);
+        return s;
     }
 
     /// <summary>

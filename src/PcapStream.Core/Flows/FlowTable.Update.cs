@@ -122,22 +122,14 @@ internal sealed partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Accumulate(ref FlowEntry e, int slot, in FlowPacket p)
     {
-        if (p.Dir == 0)
-        {
-            e.PktA++;
-            e.BytesA += p.WireLength;
-            e.IpA += p.IpLength;
-            e.PayA += p.PayloadLength;
-            e.FlagsA |= p.TcpFlags;
-        }
-        else
-        {
-            e.PktB++;
-            e.BytesB += p.WireLength;
-            e.IpB += p.IpLength;
-            e.PayB += p.PayloadLength;
-            e.FlagsB |= p.TcpFlags;
-        }
+        // Indexed by direction instead of a branch on it (the direction of consecutive packets is hard to
+        // predict): each A field is directly followed by its B field.
+        int dir = p.Dir & 1;
+        Unsafe.Add(ref e.PktA, dir)++;
+        Unsafe.Add(ref e.BytesA, dir) += p.WireLength;
+        Unsafe.Add(ref e.IpA, dir) += p.IpLength;
+        Unsafe.Add(ref e.PayA, dir) += p.PayloadLength;
+        Unsafe.Add(ref e.FlagsA, dir) |= p.TcpFlags;
         if (p.Time > e.Last)
         {
             e.Last = p.Time;
