@@ -138,7 +138,8 @@ internal sealed partial class FlowTable
         {
             NewFile(ref e, slot);
         }
-        if (p.TcpFlags != 0)
+        // Only SYN, FIN and RST change the TCP state; most segments carry just ACK (and PSH), so they skip the call.
+        if ((p.TcpFlags & (TcpBits.Syn | TcpBits.Fin | TcpBits.Rst)) != 0)
         {
             TcpEvents(ref e, slot, p);
         }
