@@ -41,8 +41,8 @@ public sealed class QuerySession : IDisposable
         {
             connection.Open();
             var setup = new StringBuilder();
-            AppendView(setup, "packets", catalog.PacketFiles, PacketTimes);
-            AppendView(setup, "flows", catalog.FlowFiles, FlowTimes);
+            AppendView(setup, "packets", catalog.PacketFiles);
+            AppendView(setup, "flows", catalog.FlowFiles);
             setup.Append("SET allowed_paths = ");
             AppendList(setup, catalog.PacketFiles, catalog.FlowFiles);
             setup.Append(";\nSET autoinstall_known_extensions = false;\nSET autoload_known_extensions = false;\n");
@@ -111,20 +111,13 @@ public sealed class QuerySession : IDisposable
         return new QueryException(first, e);
     }
 
-    // The TIMESTAMP columns are derived from the exact nanosecond columns beside them. The Parquet files written
-    // through Parquet.Net 6.1 carry min/max statistics for TIMESTAMP(MICROS) columns in the wrong unit, and DuckDB
-    // trusts them: "timestamp >= X" then skips every row group (0 rows instead of hundreds) and
-    // "group by date_trunc('minute', timestamp)" fails. The INT64 columns' statistics are right.
-    private const string PacketTimes = "make_timestamp(timestampNanos // 1000) AS timestamp";
-    private const string FlowTimes = "make_timestamp(firstSeenNanos // 1000) AS firstSeen, make_timestamp(lastSeenNanos // 1000) AS lastSeen";
-
-    private static void AppendView(StringBuilder sql, string name, IReadOnlyList<string> files, string times)
+    private static void AppendView(StringBuilder sql, string name, IReadOnlyList<string> files)
     {
         if (files.Count == 0)
         {
             return; // no view: a query naming it gets the "no committed data" sentence from Translate
         }
-        sql.Append("CREATE VIEW ").Append(name).Append(" AS SELECT * REPLACE (").Append(times).Append(") FROM read_parquet(");
+        sql.Append("CREATE VIEW ").Append(name).Append(" AS SELECT * FROM read_parquet(");
         AppendList(sql, files, []);
         // Types fixed by DESIGN.md rather than sniffed: "hour=09" alone would otherwise be read as text.
         sql.Append(", hive_partitioning = true, hive_types = {'date': DATE, 'hour': INTEGER}, union_by_name = true);\n");
