@@ -70,7 +70,9 @@ public sealed class LiveCaptureTests : IDisposable
             }
         }, TestContext.Current.CancellationToken);
 
-        await WaitUntil(() => Directory.Exists(o.SensorDirectory) && File.Exists(Path.Combine(o.SensorDirectory, CaptureNaming.HookFileName)));
+        // The hook is written before tcpdump starts; tcpdump opens its first (hidden) file only once the interface
+        // is activated, so traffic sent after that file appears is captured even on a loaded machine.
+        await WaitUntil(() => Directory.Exists(o.SensorDirectory) && HiddenCaptures(o.SensorDirectory).Count > 0);
         await Task.Delay(500, TestContext.Current.CancellationToken);
         Task longLived = traffic.LongLivedConnection(count: 14, gap: TimeSpan.FromMilliseconds(250));
         await traffic.HttpRequests(5);

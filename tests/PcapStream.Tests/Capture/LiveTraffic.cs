@@ -72,7 +72,8 @@ internal sealed class LiveTraffic : IDisposable
     public async Task LongLivedConnection(int count, TimeSpan gap)
     {
         Task<TcpClient> accepted = _long.AcceptTcpClientAsync();
-        using var client = new TcpClient();
+        // NoDelay: each byte is its own segment even when an ACK is late on a loaded machine (Nagle would merge them).
+        using var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(IPAddress.Loopback, LongPort);
         using TcpClient server = await accepted;
         NetworkStream s = client.GetStream();
