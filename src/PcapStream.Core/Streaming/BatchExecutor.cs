@@ -27,6 +27,13 @@ internal sealed class BatchExecutor
 
     public Action<long>? Progress { get; set; }
 
+    /// <summary>
+    /// Whether a file may be read through a memory mapping (the fast path) rather than copies; default yes. A
+    /// mapped file truncated by another process while it is read crashes the process (SIGBUS), so the job says no
+    /// for streams whose files have been seen rewritten in place (a ring buffer such as <c>tcpdump -W</c>).
+    /// </summary>
+    public Func<SourceFile, bool>? MapFile { get; set; }
+
     /// <summary>Runs the batch and commits it. On failure or cancel its outputs are removed and the exception rethrown.</summary>
     public BatchReport Execute(SourceEntry entry, MetadataLog commits, CancellationToken cancel)
     {
@@ -127,7 +134,9 @@ internal sealed class BatchExecutor
                 {
                     try
                     {
-                        results[i] = FileDecoder.Decode(entry.Files[i], i, entry.Batch, _options.Output, _options.Flows, _options.Sinks,
+                        SourceFile file = entry.Files[i];
+                        bool mapped = MapFile?.Invoke(file) ?? true;
+                        results[i] = FileDecoder.Decode(file, mapped, i, entry.Batch, _options.Output, _options.Flows, _options.Sinks,
                             _buffers, Progress, failed.Token);
                     }
                     finally

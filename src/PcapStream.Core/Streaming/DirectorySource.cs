@@ -74,7 +74,9 @@ public sealed class DirectorySource
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, long, long), long> _firstPacket = [];
     private readonly HashSet<string> _renameStreams = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _rewritingStreams = new(StringComparer.Ordinal);
     private readonly TextWriter _log;
+    private const int FirstRecordBuffer = 64 << 10;
 
     /// <param name="roots">Input roots (folders) or single capture files.</param>
     /// <param name="options">Completion rules.</param>
@@ -122,6 +124,18 @@ public sealed class DirectorySource
 
     /// <summary>Taken files that changed afterwards (each change counted once).</summary>
     public long ChangedAfterTaken { get; private set; }
+
+    /// <summary>
+    /// True when a file of <paramref name="stream"/> changed after it was taken: its writer rewrites files in place
+    /// (a ring buffer such as <c>tcpdump -C -W</c> truncates its oldest file), so a reader must not map them.
+    /// </summary>
+    public bool RewritesFiles(string stream)
+    {
+        lock (_rewritingStreams)
+        {
+            return _rewritingStreams.Contains(stream);
+        }
+    }
 
     /// <summary>Marks a file as taken (from the source log, or by a new batch).</summary>
     public void MarkTaken(SourceFile file) => _taken[file.Path] = file;
@@ -301,6 +315,13 @@ public sealed class DirectorySource
         }
         _changeReported[now.Path] = (now.Size, now.MtimeMs);
         ChangedAfterTaken++;
+        lock (_rewritingStreams)
+        {
+            if (_rewritingStreams.Add(taken.Stream))
+            {
+                _log.WriteLine($"pcapstream: files of stream '{taken.Stream}' are rewritten in place: its files are read by copying from now on, not mapped.");
+            }
+        }
         _log.WriteLine($"pcapstream: warning: {now.Path} changed after it was ingested (size {taken.Size} -> {now.Size}); it is not re-read.");
     }
 
@@ -323,7 +344,9 @@ public sealed class DirectorySource
         }
         try
         {
-            using CaptureReader reader = CaptureReader.Open(f.Path);
+            // A small buffer: only the first record is needed (the default 1 MiB read per file was ~1% of the input
+            // read twice); it grows if that record is larger.
+            using CaptureReader reader = CaptureReader.Open(f.Path, null, FirstRecordBuffer);
             if (reader.TryRead(out CaptureRecord record) && record.HasTimestamp)
             {
                 first = record.TimestampNanos;

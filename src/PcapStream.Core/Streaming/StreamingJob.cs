@@ -41,7 +41,7 @@ public sealed partial class StreamingJob : IDisposable
         _commits = new MetadataLog(Path.Combine(meta, "commits"));
         _state = new MetadataLog(Path.Combine(meta, "state"));
         _source = new DirectorySource(options.Inputs, options.Source, options.Output, log);
-        _executor = new BatchExecutor(options, _state, log);
+        _executor = new BatchExecutor(options, _state, log) { MapFile = f => !_source.RewritesFiles(f.Stream) };
         // A one-shot run never waits, so it needs no watcher.
         _hint = options.Source.Watch && !options.Once ? new ChangeHint(options.Inputs, log) : null;
     }
