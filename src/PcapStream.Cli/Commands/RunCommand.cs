@@ -69,7 +69,9 @@ public static class RunCommand
             };
             foreach (string dir in options.Inputs)
             {
-                if (!Directory.Exists(dir))
+                // A missing folder is waited for (the job may start before the capture); a one-shot run has
+                // nothing to wait for, and a file is a mistake either way.
+                if (File.Exists(dir) || (options.Once && !Directory.Exists(dir)))
                 {
                     throw new UsageException($"--input '{dir}' is not a folder.");
                 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PcapStream.Streaming;
 
@@ -86,17 +87,27 @@ public sealed record StateHeader
     public List<StreamInfo> Streams { get; init; } = [];
 }
 
-/// <summary>JSON settings of the metadata files: camelCase, compact.</summary>
+/// <summary>
+/// JSON of the metadata files: camelCase, compact. Source-generated (<see cref="MetadataJsonContext"/>): the
+/// reflection-based serializer JIT-compiled its getters, setters and converters on a job's first batch
+/// (~60 ms of CPU per start, the cost of a small batch).
+/// </summary>
 internal static class MetadataJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+    public static string Write<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
 
     public static T Read<T>(string json, string where) =>
-        JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"{where}: empty metadata.");
+        JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new InvalidDataException($"{where}: empty metadata.");
+
+    private static JsonTypeInfo<T> TypeInfo<T>() =>
+        MetadataJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+        ?? throw new InvalidOperationException($"{typeof(T).Name} is not a metadata type (add it to MetadataJsonContext).");
 }
+
+/// <summary>The metadata types' generated serializers.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SourceEntry))]
+[JsonSerializable(typeof(CommitEntry))]
+[JsonSerializable(typeof(StateHeader))]
+[JsonSerializable(typeof(StreamConventions.Record))]
+internal sealed partial class MetadataJsonContext : JsonSerializerContext;

@@ -10,15 +10,35 @@ internal sealed class ChangeHint : IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly AutoResetEvent _signal = new(false);
+    private readonly IReadOnlyList<string> _roots;
+    // Roots watched, or whose watch failed (logged once, not retried): a root not in it does not exist yet.
+    private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
+    private readonly TextWriter _log;
 
     public ChangeHint(IReadOnlyList<string> roots, TextWriter log)
     {
-        foreach (string root in roots)
+        _roots = roots;
+        _log = log;
+        Attach();
+    }
+
+    /// <summary>
+    /// Starts watching the roots that exist now and were not watched yet (an input folder created after the job
+    /// started). Cheap when all are watched; call before each wait.
+    /// </summary>
+    public void Attach()
+    {
+        if (_settled.Count == _roots.Count)
         {
-            if (!Directory.Exists(root))
+            return;
+        }
+        foreach (string root in _roots)
+        {
+            if (_settled.Contains(root) || !Directory.Exists(root))
             {
                 continue;
             }
+            _settled.Add(root);
             try
             {
                 var w = new FileSystemWatcher(root)
@@ -36,7 +56,7 @@ internal sealed class ChangeHint : IDisposable
             }
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
             {
-                log.WriteLine($"pcapstream: notice: no change notifications for '{root}' ({e.Message}); polling only.");
+                _log.WriteLine($"pcapstream: notice: no change notifications for '{root}' ({e.Message}); polling only.");
             }
         }
     }

@@ -75,6 +75,7 @@ public sealed class DirectorySource
     private readonly Dictionary<(string, long, long), long> _firstPacket = [];
     private readonly HashSet<string> _renameStreams = new(StringComparer.Ordinal);
     private readonly HashSet<string> _rewritingStreams = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _missingRoots = new(StringComparer.Ordinal);
     private readonly TextWriter _log;
     private const int FirstRecordBuffer = 64 << 10;
 
@@ -82,14 +83,26 @@ public sealed class DirectorySource
     /// <param name="options">Completion rules.</param>
     /// <param name="exclude">A folder never to list (the output, when it sits inside the input).</param>
     /// <param name="log">Where notices go.</param>
-    public DirectorySource(IReadOnlyList<string> roots, SourceOptions options, string? exclude, TextWriter log)
+    /// <param name="renameStreams">Streams already known to use hidden-until-renamed names (from an earlier run).</param>
+    public DirectorySource(IReadOnlyList<string> roots, SourceOptions options, string? exclude, TextWriter log,
+        IEnumerable<string>? renameStreams = null)
     {
         _roots = roots;
         _options = options;
         _exclude = exclude is null ? null : Path.GetFullPath(exclude).TrimEnd('/') + "/";
         _log = log;
         InputRoot = CommonRoot(roots);
+        if (renameStreams is not null)
+        {
+            _renameStreams.UnionWith(renameStreams);
+        }
     }
+
+    /// <summary>
+    /// Called (on the polling thread) when a stream first shows a hidden file name: from then on Auto completion
+    /// treats it as hidden-until-renamed. The job records it durably so a restart does not forget it.
+    /// </summary>
+    public Action<string>? RenameStreamLearned { get; set; }
 
     /// <summary>
     /// The absolute folder the <c>file</c> column is relative to: the input folder, or for several inputs (or
@@ -158,7 +171,17 @@ public sealed class DirectorySource
             }
             if (!Directory.Exists(root))
             {
-                throw new DirectoryNotFoundException($"input '{root}' does not exist.");
+                // A job started before the capture (or a share not mounted yet): wait for the folder, saying so
+                // once, rather than fail; polling picks it up when it appears.
+                if (_missingRoots.Add(root))
+                {
+                    _log.WriteLine($"pcapstream: waiting for input folder '{root}': it does not exist (yet).");
+                }
+                continue;
+            }
+            if (_missingRoots.Remove(root))
+            {
+                _log.WriteLine($"pcapstream: input folder '{root}' appeared.");
             }
             string full = Path.GetFullPath(root);
             var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
@@ -237,7 +260,10 @@ public sealed class DirectorySource
         {
             if (hidden)
             {
-                _renameStreams.Add(stream);
+                if (_renameStreams.Add(stream))
+                {
+                    RenameStreamLearned?.Invoke(stream);
+                }
             }
             else if (newest is null || f.MtimeMs > newest.MtimeMs || (f.MtimeMs == newest.MtimeMs && string.CompareOrdinal(f.Relative, newest.Relative) > 0))
             {

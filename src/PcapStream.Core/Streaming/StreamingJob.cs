@@ -40,7 +40,11 @@ public sealed partial class StreamingJob : IDisposable
         _sources = new MetadataLog(Path.Combine(meta, "sources"));
         _commits = new MetadataLog(Path.Combine(meta, "commits"));
         _state = new MetadataLog(Path.Combine(meta, "state"));
-        _source = new DirectorySource(options.Inputs, options.Source, options.Output, log);
+        StreamConventions conventions = StreamConventions.Load(meta);
+        _source = new DirectorySource(options.Inputs, options.Source, options.Output, log, conventions.RenameStreams)
+        {
+            RenameStreamLearned = conventions.AddRenameStream,
+        };
         _executor = new BatchExecutor(options, _state, log) { MapFile = f => !_source.RewritesFiles(f.Stream) };
         // A one-shot run never waits, so it needs no watcher.
         _hint = options.Source.Watch && !options.Once ? new ChangeHint(options.Inputs, log) : null;
@@ -132,6 +136,7 @@ public sealed partial class StreamingJob : IDisposable
         }
         else
         {
+            _hint.Attach();
             _hint.Wait(left, _options.Source.WatchSettle, cancel);
         }
     }
