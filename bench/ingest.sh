@@ -42,3 +42,10 @@ run "packets+flows (zstd)" --compression zstd
 # Memory must not grow with the input: the same data as one batch per file (smallest batches) for comparison.
 run "packets+flows, 1 file/batch" --max-files-per-batch 1
 grep -h "batch" "$work/log" | tail -1
+# The floor the flows-only job is measured against: read + decode + flow table over the same files, no output
+# (the JIT program, like the job; CPU seconds). The difference is the job's own cost: per-file flow segments and
+# stitching, flow records, the Parquet sink, start-up JIT and the commit protocol.
+/usr/bin/time -f '%U %S' -o "$work/rss" env PCAPSTREAM_JIT=1 "$here/.build/cli/pcapstream" flows --count "$work/in/sensor-1/"* >/dev/null
+read -r user sys < "$work/rss"
+echo "reference: flows --count (JIT) over the same files: CPU $(echo "$user + $sys" | bc) s"
+
