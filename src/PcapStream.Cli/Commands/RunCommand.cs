@@ -71,9 +71,13 @@ public static class RunCommand
             {
                 // A missing folder is waited for (the job may start before the capture); a one-shot run has
                 // nothing to wait for, and a file is a mistake either way.
-                if (File.Exists(dir) || (options.Once && !Directory.Exists(dir)))
+                if (File.Exists(dir))
                 {
-                    throw new UsageException($"--input '{dir}' is not a folder.");
+                    throw new UsageException($"--input '{dir}' is a file, not a folder.");
+                }
+                if (options.Once && !Directory.Exists(dir))
+                {
+                    throw new UsageException($"--input '{dir}' does not exist (with --once there is nothing to wait for).");
                 }
             }
             return JobHost.Run(options, progressBar: false);
