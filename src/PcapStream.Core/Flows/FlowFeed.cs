@@ -61,7 +61,7 @@ public static class FlowFeed
         while (reader.TryRead(out CaptureRecord record))
         {
             // The common frame goes from its bytes straight into the table (FlowFastPath); the rest is decoded.
-            if (record.LinkType != 1 || !tracker.TryAddEthernetIPv4(record.Data, record.OriginalLength, record.TimestampNanos))
+            if (record.LinkType != 1 || !tracker.TryAddEthernet(record.Data, record.OriginalLength, record.TimestampNanos))
             {
                 PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
                 tracker.Add(packet, record.TimestampNanos);
@@ -81,7 +81,7 @@ public static class FlowFeed
         int n = 0;
         while (reader.TryRead(out CaptureRecord record))
         {
-            if (record.LinkType != 1 || !tracker.TryAddEthernetIPv4(record.Data, record.OriginalLength, record.TimestampNanos))
+            if (record.LinkType != 1 || !tracker.TryAddEthernet(record.Data, record.OriginalLength, record.TimestampNanos))
             {
                 PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
                 tracker.Add(packet, record.TimestampNanos);

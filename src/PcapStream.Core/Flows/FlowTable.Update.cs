@@ -15,7 +15,7 @@ internal sealed partial class FlowTable
         int slot = Find(key, hash);
         if (slot < 0)
         {
-            slot = Insert(key, hash, p.Time);
+            slot = InsertAt(~slot, key, hash, p.Time);
             Start(slot, p, continuation: false);
             return slot;
         }

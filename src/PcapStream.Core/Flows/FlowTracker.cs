@@ -70,14 +70,14 @@ public sealed class FlowTracker
     }
 
     /// <summary>
-    /// Adds one Ethernet frame (link type 1) when it is an unfragmented IPv4 TCP/UDP packet of the common shape
-    /// (<see cref="FlowFastPath"/>), straight from its bytes; returns false, having done nothing, for any other
+    /// Adds one Ethernet frame (link type 1) when it is an unfragmented IPv4 TCP/UDP or an IPv6 TCP packet of the
+    /// common shape (<see cref="FlowFastPath"/>), straight from its bytes; returns false, having done nothing, for any other
     /// frame, which the caller then decodes and gives to <see cref="Add"/>. The result is the same either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal bool TryAddEthernetIPv4(ReadOnlySpan<byte> frame, int wireLength, long timestampNanos)
+    internal bool TryAddEthernet(ReadOnlySpan<byte> frame, int wireLength, long timestampNanos)
     {
-        if (!FlowFastPath.TryEthernetIPv4(frame, wireLength, timestampNanos, out FlowKey key, out int hash, out FlowPacket p))
+        if (!FlowFastPath.TryEthernet(frame, wireLength, timestampNanos, out FlowKey key, out int hash, out FlowPacket p))
         {
             return false;
         }
