@@ -32,3 +32,27 @@ run "pcapstream flows"  "awk '\$1==\"flows\" {print \$2}' $TMP/out" ./pcapstream
 run "softflowd -r"      "echo n/a" softflowd -r "$PCAP" -n 127.0.0.1:9 -d
 run "nfpcapd -r"        "echo n/a" nfpcapd -r "$PCAP" -w "$TMP"
 run "argus -r"          "echo n/a" argus -r "$PCAP" -w "$TMP/argus.out"
+
+# Memory per concurrent flow: N single-packet UDP flows inside one second (all open at the end: N concurrent), against
+# the same number of packets of ONE flow (same file size, so the same mapped pages and base); the difference in peak
+# RSS divided by N is what each flow costs. Target: < 200 B per concurrent flow plus a fixed base.
+N=${FLOWS:-500000}
+python3 - "$N" "$TMP/many.pcap" "$TMP/one.pcap" <<'PY'
+import struct, sys
+n = int(sys.argv[1])
+def write(path, many):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(n):
+            src = (10 << 24) | (i if many else 1)
+            udp = struct.pack('>HHHH', 1024 + (i % 50000 if many else 0), 53, 8 + 18, 0) + bytes(18)
+            ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                             src.to_bytes(4, 'big'), bytes([192, 168, 0, 1]))
+            frame = bytes(6) + bytes(5) + b'\x01' + b'\x08\x00' + ip + udp
+            f.write(struct.pack('<IIII', 1700000000, i % 1000000, len(frame), len(frame)) + frame)
+write(sys.argv[2], True)
+write(sys.argv[3], False)
+PY
+rss() { /usr/bin/time -f %M -o "$TMP/rss" taskset -c 0 ./pcapstream flows --count "$1" >"$TMP/out" 2>/dev/null; cat "$TMP/rss"; }
+many=$(rss "$TMP/many.pcap"); flows=$(awk '$1=="flows" {print $2}' "$TMP/out"); one=$(rss "$TMP/one.pcap")
+awk -v m="$many" -v o="$one" -v n="$flows" 'BEGIN { printf "memory: %d concurrent flows: peak RSS %.1f MB, one flow: %.1f MB (base) -> %.0f B per concurrent flow\n", n, m/1024, o/1024, (m-o)*1024/n }'

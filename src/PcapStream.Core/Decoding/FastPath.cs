@@ -123,6 +123,13 @@ public static partial class PacketDecoder
         return true;
     }
 
+    /// <summary>
+    /// True when either UDP port is one the decoder walks into as a tunnel: the fast path above declines those
+    /// frames, and so must any other fast path that wants to agree with the decoder (the flow engine's).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsUdpTunnel(ushort srcPort, ushort dstPort) => IsUdpTunnelPort(dstPort) || IsUdpTunnelPort(srcPort);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ushort ReadBE16(ref byte at, int offset)
     {

@@ -25,42 +25,55 @@ namespace PcapStream.Flows;
 /// </summary>
 public static class ConnState
 {
+    /// <summary>The state names in ordinal order; <see cref="Code(bool, bool, bool, bool, bool, bool, bool, bool, bool)"/> indexes them.</summary>
+    internal static readonly string[] Names =
+        ["OTH", "REJ", "RSTO", "RSTOS0", "RSTR", "RSTRH", "S0", "S1", "S2", "S3", "SF", "SH", "SHR"];
+
+    private const int Oth = 0, Rej = 1, Rsto = 2, Rstos0 = 3, Rstr = 4, Rstrh = 5, S0 = 6, S1 = 7, S2 = 8, S3 = 9, Sf = 10, Sh = 11, Shr = 12;
+
     /// <summary>Computes the state from originator-relative evidence.</summary>
-    public static string Of(bool isTcp, bool s, bool h, bool fo, bool fr, bool ro, bool rr, bool originatorSent, bool responderSent)
+    public static string Of(bool isTcp, bool s, bool h, bool fo, bool fr, bool ro, bool rr, bool originatorSent, bool responderSent) =>
+        Names[Code(isTcp, s, h, fo, fr, ro, rr, originatorSent, responderSent)];
+
+    /// <summary>The state as an index into <see cref="Names"/> (counting flows by state needs no string lookup).</summary>
+    internal static int Code(bool isTcp, bool s, bool h, bool fo, bool fr, bool ro, bool rr, bool originatorSent, bool responderSent)
     {
         if (!isTcp)
         {
-            return originatorSent && responderSent ? "SF" : "S0";
+            return originatorSent && responderSent ? Sf : S0;
         }
         if (ro)
         {
-            return s && !h ? "RSTOS0" : "RSTO";
+            return s && !h ? Rstos0 : Rsto;
         }
         if (rr)
         {
             if (s && !h)
             {
-                return "REJ";
+                return Rej;
             }
-            return h && !s ? "RSTRH" : "RSTR";
+            return h && !s ? Rstrh : Rstr;
         }
         if (s && h)
         {
-            return fo ? (fr ? "SF" : "S2") : (fr ? "S3" : "S1");
+            return fo ? (fr ? Sf : S2) : (fr ? S3 : S1);
         }
         if (s)
         {
-            return fo ? "SH" : (responderSent ? "OTH" : "S0");
+            return fo ? Sh : (responderSent ? Oth : S0);
         }
         if (h && fr)
         {
-            return "SHR";
+            return Shr;
         }
-        return "OTH";
+        return Oth;
     }
 
     /// <summary>The state of a table entry (canonical history mapped to originator/responder).</summary>
-    internal static string Of(in FlowEntry e)
+    internal static string Of(in FlowEntry e) => Names[Code(e)];
+
+    /// <summary>The state of a table entry as an index into <see cref="Names"/>.</summary>
+    internal static int Code(in FlowEntry e)
     {
         int o = e.OrigDir;
         byte hist = e.History;
@@ -68,7 +81,7 @@ public static class ConnState
         bool Has(byte aBit, int dir) => (hist & (aBit << dir)) != 0;
         long origPkts = o == 0 ? e.PktA : e.PktB;
         long respPkts = o == 0 ? e.PktB : e.PktA;
-        return Of(e.Key.Proto == 6,
+        return Code(e.Key.Proto == 6,
             s: Has(HistoryBits.SynA, o), h: Has(HistoryBits.SynAckA, 1 - o),
             fo: Has(HistoryBits.FinA, o), fr: Has(HistoryBits.FinA, 1 - o),
             ro: Has(HistoryBits.RstA, o), rr: Has(HistoryBits.RstA, 1 - o),

@@ -60,8 +60,12 @@ public static class FlowFeed
         int n = 0;
         while (reader.TryRead(out CaptureRecord record))
         {
-            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
-            tracker.Add(packet, record.TimestampNanos);
+            // The common frame goes from its bytes straight into the table (FlowFastPath); the rest is decoded.
+            if (record.LinkType != 1 || !tracker.TryAddEthernet(record.Data, record.OriginalLength, record.TimestampNanos))
+            {
+                PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
+                tracker.Add(packet, record.TimestampNanos);
+            }
             if (drain is not null && (++n & 0xFFFF) == 0)
             {
                 drain();
@@ -77,8 +81,11 @@ public static class FlowFeed
         int n = 0;
         while (reader.TryRead(out CaptureRecord record))
         {
-            PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
-            tracker.Add(packet, record.TimestampNanos);
+            if (record.LinkType != 1 || !tracker.TryAddEthernet(record.Data, record.OriginalLength, record.TimestampNanos))
+            {
+                PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
+                tracker.Add(packet, record.TimestampNanos);
+            }
             if (drain is not null && (++n & 0xFFFF) == 0)
             {
                 drain();

@@ -106,16 +106,28 @@ public readonly struct FlowKey : IEquatable<FlowKey>
 
     /// <summary>A well-mixed deterministic 32-bit hash (same on every run, so table behaviour is reproducible).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Hash()
+    public int Hash() => Mix(A.High, A.Low, B.High, B.Low, SmallFields(PortA, PortB, Proto, Kind, Vlan));
+
+    /// <summary>The ports, protocol, kind and VLAN as the one word <see cref="Mix"/> takes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong SmallFields(ushort portA, ushort portB, byte proto, byte kind, short vlan) =>
+        ((ulong)portA << 48) | ((ulong)portB << 32) | ((ulong)proto << 24) | ((ulong)kind << 16) | (ushort)vlan;
+
+    /// <summary>
+    /// <see cref="Hash"/> of a key given as words: two rounds of a multiply-xorshift mix over the 4 address words
+    /// plus the small fields. Separate so the flow fast path hashes an IPv4 key (high words 0) without building
+    /// and re-reading it, with the same result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Mix(ulong aHigh, ulong aLow, ulong bHigh, ulong bLow, ulong small)
     {
-        // Two rounds of a multiply-xorshift mix over the 4 address words plus the small fields.
-        ulong h = A.High * 0x9E3779B97F4A7C15UL;
-        h ^= A.Low + 0xC2B2AE3D27D4EB4FUL;
+        ulong h = aHigh * 0x9E3779B97F4A7C15UL;
+        h ^= aLow + 0xC2B2AE3D27D4EB4FUL;
         h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9UL;
-        h ^= B.High * 0x94D049BB133111EBUL;
-        h ^= B.Low;
+        h ^= bHigh * 0x94D049BB133111EBUL;
+        h ^= bLow;
         h = (h ^ (h >> 32)) * 0x9E3779B97F4A7C15UL;
-        h ^= ((ulong)PortA << 48) | ((ulong)PortB << 32) | ((ulong)Proto << 24) | ((ulong)Kind << 16) | (ushort)Vlan;
+        h ^= small;
         h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9UL;
         h ^= h >> 29;
         return (int)h ^ (int)(h >> 32);

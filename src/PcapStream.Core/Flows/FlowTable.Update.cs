@@ -15,13 +15,31 @@ internal sealed partial class FlowTable
         int slot = Find(key, hash);
         if (slot < 0)
         {
-            slot = Insert(key, hash, p.Time);
+            slot = InsertAt(~slot, key, hash, p.Time);
             Start(slot, p, continuation: false);
+            return slot;
         }
-        else
+        // The common packet, inline: an open flow not closed (so on its protocol's list), the packet in time order
+        // and within the idle and active timeouts, no SYN/FIN/RST, same file as the flow's last packet. What
+        // ContinueOrRestart would do with it reduces to counting it and moving the flow to its list's tail.
+        ref FlowEntry e = ref E(slot);
+        int list = ListOf(key);
+        long t = p.Time;
+        if (e.Mode == EntryMode.Flow && e.List == list && t >= e.Last && t - e.Last <= IdleOf(key) &&
+            t - e.First <= Active && (p.TcpFlags & (TcpBits.Syn | TcpBits.Fin | TcpBits.Rst)) == 0 &&
+            e.LastFile == CurrentFile)
         {
-            ContinueOrRestart(slot, p);
+            int dir = p.Dir & 1;
+            Unsafe.Add(ref e.PktA, dir)++;
+            Unsafe.Add(ref e.BytesA, dir) += p.WireLength;
+            Unsafe.Add(ref e.IpA, dir) += p.IpLength;
+            Unsafe.Add(ref e.PayA, dir) += p.PayloadLength;
+            Unsafe.Add(ref e.FlagsA, dir) |= p.TcpFlags;
+            e.Last = t;
+            MoveToTail(slot, list);
+            return slot;
         }
+        ContinueOrRestart(slot, p);
         return slot;
     }
 
@@ -133,6 +151,12 @@ internal sealed partial class FlowTable
         if (p.Time > e.Last)
         {
             e.Last = p.Time;
+        }
+        else if (p.Time < e.First)
+        {
+            // Out of order, earlier than every packet so far (capture reordering across CPUs or merged taps): the
+            // flow started then. Zeek and YAF take the minimum too.
+            e.First = p.Time;
         }
         if (e.LastFile != CurrentFile)
         {

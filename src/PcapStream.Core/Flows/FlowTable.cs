@@ -149,7 +149,20 @@ internal sealed partial class FlowTable
         }
         int b = Find(key, hash);
         // Find cannot succeed here (the key is absent); re-probe because eviction or growth moved buckets.
-        b = ~b;
+        return Place(~b, key, hash);
+    }
+
+    /// <summary>
+    /// <see cref="Insert"/> given the empty bucket where <see cref="Find"/> just stopped (~its result): when the
+    /// table has room (the common case) no bucket moves, so the key goes there without probing again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int InsertAt(int emptyBucket, in FlowKey key, int hash, long now) =>
+        _count < _maxFlows && _count < _capacity ? Place(emptyBucket, key, hash) : Insert(key, hash, now);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Place(int b, in FlowKey key, int hash)
+    {
         int slot = _count++;
         _buckets[b] = (hash & ~_slotMask) | (slot + 1);
         ref FlowEntry e = ref E(slot);
@@ -225,7 +238,12 @@ internal sealed partial class FlowTable
         Array.Resize(ref _chunks, _chunks.Length + 1);
         _chunks[^1] = new FlowEntry[ChunkSize];
         int capacity = _capacity += ChunkSize;
-        Array.Resize(ref _links, capacity);
+        if (capacity > _links.Length)
+        {
+            // Geometric, not one chunk at a time: growing by 4096 each time left ~n²/8192 slots of dead link
+            // arrays on the large-object heap (250 MB allocated for 500,000 flows), and peak RSS with them.
+            Array.Resize(ref _links, (int)Math.Min(Math.Max((long)capacity, _links.Length * 2L), (long)_slotMask + ChunkSize));
+        }
         if (capacity * 2 > _buckets.Length)
         {
             _buckets = new int[RoundUpPow2(capacity * 2)];

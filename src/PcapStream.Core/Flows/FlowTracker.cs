@@ -63,6 +63,33 @@ public sealed class FlowTracker
         {
             dir = _fragments.Resolve(packet, timestampNanos, dir, ref key);
         }
+        Advance(timestampNanos);
+        FlowPacket p = FlowPacket.From(packet, timestampNanos, dir);
+        _table.Update(key, key.Hash(), p);
+        return true;
+    }
+
+    /// <summary>
+    /// Adds one Ethernet frame (link type 1) when it is an unfragmented IPv4 TCP/UDP or an IPv6 TCP packet of the
+    /// common shape (<see cref="FlowFastPath"/>), straight from its bytes; returns false, having done nothing, for any other
+    /// frame, which the caller then decodes and gives to <see cref="Add"/>. The result is the same either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool TryAddEthernet(ReadOnlySpan<byte> frame, int wireLength, long timestampNanos)
+    {
+        if (!FlowFastPath.TryEthernet(frame, wireLength, timestampNanos, out FlowKey key, out int hash, out FlowPacket p))
+        {
+            return false;
+        }
+        Advance(timestampNanos);
+        _table.Update(key, hash, p);
+        return true;
+    }
+
+    /// <summary>Moves the packet-time watermark; expires idle flows once per second of packet time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Advance(long timestampNanos)
+    {
         if (timestampNanos > _watermark)
         {
             _watermark = timestampNanos;
@@ -72,9 +99,6 @@ public sealed class FlowTracker
                 _nextSweep = timestampNanos + SweepEveryNanos;
             }
         }
-        FlowPacket p = FlowPacket.From(packet, timestampNanos, dir);
-        _table.Update(key, key.Hash(), p);
-        return true;
     }
 
     /// <summary>Ends every open flow (end of the stream): past-deadline ones with their reason, the rest as eof.</summary>

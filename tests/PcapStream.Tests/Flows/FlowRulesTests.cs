@@ -252,4 +252,27 @@ public class FlowRulesTests
         Assert.Equal(Lines(SinglePass(pk)), Lines(SinglePass(pk)));
         Assert.Matches("^[0-9a-f]{32}$", SinglePass(pk)[0].FlowId);
     }
+
+    [Fact]
+    public void A_reordered_packet_earlier_than_the_first_moves_first_seen_back()
+    {
+        // Reordering across capture CPUs or merged taps: the server's reply to a SYN stamped before the SYN itself.
+        // Zeek and YAF report the earliest packet time as the flow's start; so do we, in one pass and stitched.
+        var pk = new List<(long, DecodedPacket)>
+        {
+            (10 * S, Tcp(C, 40000, Sv, 80, Ack, payload: 10)),
+            (10 * S + 2, Tcp(C, 40000, Sv, 80, Ack, payload: 20)),
+            (10 * S - 5, Tcp(Sv, 80, C, 40000, Ack, payload: 30)),
+            (10 * S + 4, Tcp(C, 40000, Sv, 80, Ack)),
+        };
+        FlowRecord f = Assert.Single(SinglePass(pk));
+        Assert.Equal(10 * S - 5, f.FirstSeenNanos);
+        Assert.Equal(10 * S + 4, f.LastSeenNanos);
+        Assert.Equal((3, 1), (f.SrcPackets, f.DstPackets));
+        Assert.Equal(IpAddress16.Parse(C), f.SrcIP); // the first packet in file order still names the originator
+        foreach (int[] cuts in new[] { new[] { 1 }, new[] { 2 }, new[] { 3 }, new[] { 1, 2, 3 } })
+        {
+            Assert.Equal(Lines(SinglePass(pk, cuts: cuts), withFiles: true), Lines(Stitched(pk, cuts), withFiles: true));
+        }
+    }
 }
