@@ -28,7 +28,7 @@ internal abstract class ColumnBuffer(ColumnDefinition definition)
         page.PatchInt32LittleEndian(at, page.Length - at - 4);
     }
 
-    /// <summary>Rows per data page for values of <paramref name="bitsPerValue"/> bits (at least 1024).</summary>
+    /// <summary>Rows per data page for values of <paramref name="bitsPerValue"/> bits (at least 16).</summary>
     protected static int RowsPerPage(ParquetFileWriter writer, int bitsPerValue) =>
-        Math.Max(1024, (int)Math.Min(int.MaxValue, writer.PageBytes * 8L / Math.Max(1, bitsPerValue)));
+        Math.Max(16, (int)Math.Min(int.MaxValue, writer.PageBytes * 8L / Math.Max(1, bitsPerValue)));
 }
