@@ -29,10 +29,10 @@ public class PacketSinkBenchmarks
     private ParquetSchema _schema = null!;
     private Func<ParquetRowGroupWriter, Task>[] _columns = [];
 
-    [Params("snappy", "zstd")]
+    [Params("snappy", "zstd", "none")]
     public string Compression { get; set; } = "snappy";
 
-    private Codec CodecOf => Compression == "zstd" ? Codec.Zstd : Codec.Snappy;
+    private Codec CodecOf => Compression switch { "zstd" => Codec.Zstd, "none" => Codec.Uncompressed, _ => Codec.Snappy };
 
     [GlobalSetup]
     public void Setup()
