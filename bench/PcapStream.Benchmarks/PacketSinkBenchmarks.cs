@@ -25,6 +25,7 @@ public class PacketSinkBenchmarks
     private readonly DecodedPacket[] _packets = new DecodedPacket[Rows];
     private readonly long[] _times = new long[Rows], _offsets = new long[Rows];
     private readonly string?[] _communityIds = new string?[Rows];
+    private readonly int[] _segments = new int[Rows];
     private PacketRowBuffer _buffer = null!;
     private ParquetSchema _schema = null!;
     private Func<ParquetRowGroupWriter, Task>[] _columns = [];
@@ -43,6 +44,7 @@ public class PacketSinkBenchmarks
             path = Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/bench/source.pcap");
         }
         var interned = new Dictionary<string, string>(StringComparer.Ordinal);
+        var segmentOf = new Dictionary<string, int>(StringComparer.Ordinal);
         using (CaptureReader reader = CaptureReader.Open(path))
         {
             for (int i = 0; i < Rows; i++)
@@ -56,6 +58,8 @@ public class PacketSinkBenchmarks
                 _offsets[i] = record.FileOffset;
                 string? id = CommunityId.Compute(_packets[i]);
                 _communityIds[i] = id is null ? null : interned.TryGetValue(id, out string? shared) ? shared : interned[id] = id;
+                // The segment number FileFlowBuilder would give: one per flow (Community ID) in this file.
+                _segments[i] = id is null ? -1 : segmentOf.TryGetValue(_communityIds[i]!, out int s) ? s : segmentOf[_communityIds[i]!] = segmentOf.Count;
             }
         }
         _buffer = new PacketRowBuffer(Rows);
@@ -69,7 +73,7 @@ public class PacketSinkBenchmarks
         using var writer = new ParquetFileWriter(Stream.Null, PacketColumns.Columns, CodecOf, 1 << 20);
         for (int i = 0; i < Rows; i++)
         {
-            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _communityIds[i]);
+            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _communityIds[i]);
         }
         _buffer.WriteRowGroup(writer);
         writer.Complete();
@@ -81,7 +85,7 @@ public class PacketSinkBenchmarks
     {
         for (int i = 0; i < Rows; i++)
         {
-            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _communityIds[i]);
+            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _communityIds[i]);
         }
         int n = _buffer.Count;
         _buffer.Clear();

@@ -49,13 +49,16 @@ internal sealed class PacketFileSink : IAsyncDisposable
     /// <summary>Rows written so far.</summary>
     public long Rows { get; private set; }
 
-    /// <summary>Adds one packet row; writes a row group when its partition's buffer is full.</summary>
+    /// <summary>
+    /// Adds one packet row; writes a row group when its partition's buffer is full. <paramref name="segment"/> is
+    /// the packet's flow segment number (-1 for none), <paramref name="communityId"/> that segment's Community ID.
+    /// </summary>
     public void Add(in DecodedPacket packet, long timestampNanos, bool hasTimestamp, string sensor, string file, long fileOffset,
-        long frameNumber, string? communityId)
+        long frameNumber, int segment, string? communityId)
     {
         long hour = DatasetLayout.HourOf(timestampNanos);
         Partition partition = hour == _lastHour && _last!.Buffer is not null ? _last : Find(hour);
-        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, communityId);
+        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, segment, communityId);
         Rows++;
         if (partition.Buffer.IsFull)
         {

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PcapStream.Decoding;
 using PcapStream.Output;
 using PcapStream.Sinks.Parquet;
@@ -21,12 +24,14 @@ internal sealed class PacketRowBuffer
         _fragOffset, _tcpFlags, _tcpWindow, _udpLength, _udpSum, _icmpType, _icmpCode, _payloadLength;
     private readonly NumericColumn<byte> _df, _mf;
     private readonly NumericColumn<byte>[] _flagBits;
+    private readonly ushort[] _layers;
     private readonly StringColumn _sensor, _file, _srcIp, _dstIp, _protocol, _communityId, _tunnel, _outerSrc, _outerDst, _anomaly;
 
     /// <param name="capacity">Rows per row group.</param>
     public PacketRowBuffer(int capacity)
     {
         Capacity = capacity;
+        _layers = new ushort[capacity];
         RowGroupColumns c = _columns = new RowGroupColumns(PacketColumns.Columns, capacity);
         _timestamp = c.Int64((int)C.Timestamp);
         _nanos = c.Int64((int)C.TimestampNanos);
@@ -77,91 +82,161 @@ internal sealed class PacketRowBuffer
     /// <summary>Rows held now.</summary>
     public int Count { get; private set; }
 
+
     /// <summary>True when no more rows fit.</summary>
     public bool IsFull => Count == Capacity;
 
+    // Which optional layers a row has: the null rule of each column group, one byte per row instead of a
+    // definition level per nullable column. Levels and the dense value layout are derived per row group (Seal).
+    private const int HasTime = 1, HasVlan = 2, HasIp = 4, HasIPv4 = 8, HasPorts = 16, HasTcp = 32, HasUdp = 64, HasIcmp = 128;
+
     /// <summary>
     /// Appends one packet row with the null rules of <see cref="PacketColumns"/> (a field the packet lacks is
-    /// null, never 0). The caller flushes when <see cref="IsFull"/>.
+    /// null, never 0). <paramref name="segment"/> is the packet's flow segment number in its file
+    /// (<c>FileFlowBuilder.Add</c>, -1 for none) and <paramref name="communityId"/> that segment's Community ID:
+    /// the ID's dictionary entry is found by the segment number. The caller flushes when <see cref="IsFull"/>.
     /// </summary>
     public void Add(in DecodedPacket p, long timestampNanos, bool hasTimestamp, string sensor, string file, long fileOffset,
-        long frameNumber, string? communityId)
+        long frameNumber, int segment, string? communityId)
     {
-        Count++;
-        // timestamp (µs), timestampMillis and the TCP flag bits are derived per row group (WriteRowGroup).
-        _nanos.Add(hasTimestamp, timestampNanos);
-        _sensor.Add(sensor);
-        _file.Add(file);
-        _fileOffset.Add(fileOffset);
-        _frameNumber.Add(frameNumber);
-        _length.Add(p.WireLength);
-        _capLength.Add(p.CapturedLength);
-        _linkType.Add(p.LinkType);
-        _vlan.Add(p.Vlan >= 0, p.Vlan);
-        AddIp(p);
-        AddTransport(p);
-        AddNames(p, communityId);
+        int r = Count;
+        if ((uint)r >= (uint)Capacity)
+        {
+            ThrowFull();
+        }
+        Count = r + 1;
+        // Every value goes to its column's row r: one store each, absent layers included (their values are
+        // dropped when the row group is sealed). Capacity is every array's length, checked once above.
+        Set(_nanos.RowValues, r, timestampNanos);
+        Set(_fileOffset.RowValues, r, fileOffset);
+        Set(_frameNumber.RowValues, r, frameNumber);
+        Set(_length.RowValues, r, p.WireLength);
+        Set(_capLength.RowValues, r, p.CapturedLength);
+        Set(_linkType.RowValues, r, p.LinkType);
+        Set(_vlan.RowValues, r, p.Vlan);
+        Set(_sensor.RowIndices, r, _sensor.IndexOfString(sensor));
+        Set(_file.RowIndices, r, _file.IndexOfString(file));
+        int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
+        layers |= AddIp(p, r) | AddTransport(p, r);
+        Set(_layers, r, (ushort)layers);
+        AddNames(p, r, segment, communityId);
     }
 
     // The row is filled by three helpers rather than one method: each gets its own inlining budget, so the
-    // ~35 column appends all inline (one large method left most of them as calls).
-    private void AddIp(in DecodedPacket p)
+    // column stores all inline (one large method left many as calls).
+    private int AddIp(in DecodedPacket p, int r)
     {
-        bool ip = p.IpVersion != 0;
-        if (ip)
+        int layers = 0, src = -1, dst = -1, protocol = -1;
+        if (p.IpVersion != 0)
         {
             bool v4 = p.IpVersion == 4;
-            _srcIp.AddAddress(p.Src, v4);
-            _dstIp.AddAddress(p.Dst, v4);
-            _protocol.Add(ProtocolNames.Of(p.IpProto));
+            layers = v4 ? HasIp | HasIPv4 : HasIp;
+            src = _srcIp.IndexOfAddress(p.Src, v4);
+            dst = _dstIp.IndexOfAddress(p.Dst, v4);
+            protocol = _protocol.FindKey(p.IpProto);
+            if (protocol < 0)
+            {
+                protocol = _protocol.AddKey(p.IpProto, ProtocolNames.Of(p.IpProto));
+            }
         }
-        else
+        Set(_srcIp.RowIndices, r, src);
+        Set(_dstIp.RowIndices, r, dst);
+        Set(_protocol.RowIndices, r, protocol);
+        Set(_ipVersion.RowValues, r, p.IpVersion);
+        Set(_ipProto.RowValues, r, p.IpProto);
+        Set(_ttl.RowValues, r, p.Ttl);
+        Set(_df.RowValues, r, p.DontFragment ? (byte)1 : (byte)0);
+        Set(_mf.RowValues, r, p.MoreFragments ? (byte)1 : (byte)0);
+        Set(_fragOffset.RowValues, r, p.FragmentOffset);
+        Set(_payloadLength.RowValues, r, p.PayloadLength);
+        return layers;
+    }
+
+    private int AddTransport(in DecodedPacket p, int r)
+    {
+        Set(_srcPort.RowValues, r, p.SrcPort);
+        Set(_dstPort.RowValues, r, p.DstPort);
+        Set(_tcpSeq.RowValues, r, p.TcpSeq);
+        Set(_tcpAck.RowValues, r, p.TcpAck);
+        Set(_tcpFlags.RowValues, r, p.TcpFlags);
+        Set(_tcpWindow.RowValues, r, p.TcpWindow);
+        Set(_udpLength.RowValues, r, p.UdpLength);
+        Set(_udpSum.RowValues, r, p.UdpChecksum);
+        Set(_icmpType.RowValues, r, p.IcmpType);
+        Set(_icmpCode.RowValues, r, p.IcmpCode);
+        return (p.HasPorts ? HasPorts : 0) | (p.HasTcp ? HasTcp : 0) | (p.HasUdp ? HasUdp : 0) | (p.HasIcmp ? HasIcmp : 0);
+    }
+
+    private void AddNames(in DecodedPacket p, int r, int segment, string? communityId)
+    {
+        int id = -1;
+        if (segment >= 0 && communityId is not null)
         {
-            _srcIp.AddNull();
-            _dstIp.AddNull();
-            _protocol.AddNull();
+            id = _communityId.FindKey(segment);
+            if (id < 0)
+            {
+                id = _communityId.AddKey(segment, communityId);
+            }
         }
-        _ipVersion.Add(ip, p.IpVersion);
-        _ipProto.Add(ip, p.IpProto);
-        _ttl.Add(ip, p.Ttl);
-        // Don't Fragment exists only in the IPv4 header.
-        _df.Add(p.IpVersion == 4, p.DontFragment ? (byte)1 : (byte)0);
-        _mf.Add(ip, p.MoreFragments ? (byte)1 : (byte)0);
-        _fragOffset.Add(ip, p.FragmentOffset);
-        _payloadLength.Add(ip, p.PayloadLength);
-    }
-
-    private void AddTransport(in DecodedPacket p)
-    {
-        _srcPort.Add(p.HasPorts, p.SrcPort);
-        _dstPort.Add(p.HasPorts, p.DstPort);
-        bool tcp = p.HasTcp;
-        int flags = p.TcpFlags;
-        _tcpSeq.Add(tcp, p.TcpSeq);
-        _tcpAck.Add(tcp, p.TcpAck);
-        _tcpFlags.Add(tcp, flags);
-        _tcpWindow.Add(tcp, p.TcpWindow);
-        _udpLength.Add(p.HasUdp, p.UdpLength);
-        _udpSum.Add(p.HasUdp, p.UdpChecksum);
-        _icmpType.Add(p.HasIcmp, p.IcmpType);
-        _icmpCode.Add(p.HasIcmp, p.IcmpCode);
-    }
-
-    private void AddNames(in DecodedPacket p, string? communityId)
-    {
-        _communityId.Add(communityId);
-        _tunnel.Add(TunnelNames.Of(p.Tunnel));
+        else if (communityId is not null)
+        {
+            id = _communityId.IndexOfString(communityId);
+        }
+        Set(_communityId.RowIndices, r, id);
+        int tunnel = -1, outerSrc = -1, outerDst = -1;
         if (p.Tunnel != TunnelKind.None)
         {
-            _outerSrc.AddAddress(p.OuterSrc, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterSrc.IsIPv4));
-            _outerDst.AddAddress(p.OuterDst, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterDst.IsIPv4));
+            tunnel = _tunnel.IndexOfString(TunnelNames.Of(p.Tunnel));
+            outerSrc = _outerSrc.IndexOfAddress(p.OuterSrc, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterSrc.IsIPv4));
+            outerDst = _outerDst.IndexOfAddress(p.OuterDst, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterDst.IsIPv4));
         }
-        else
+        Set(_tunnel.RowIndices, r, tunnel);
+        Set(_outerSrc.RowIndices, r, outerSrc);
+        Set(_outerDst.RowIndices, r, outerDst);
+        Set(_anomaly.RowIndices, r, p.Anomaly == Anomaly.None ? -1 : _anomaly.IndexOfString(AnomalyNames.Of(p.Anomaly)));
+    }
+
+    // Stores without a bounds check: every row array is allocated with Capacity elements (the column buffers'
+    // RowValues/RowIndices and _layers), and Add checked r < Capacity.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Set<T>(T[] array, int r, T value) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), r) = value;
+
+    [DoesNotReturn]
+    private static void ThrowFull() => throw new InvalidOperationException("the row buffer is full: write the row group first.");
+
+    // Turns the row-indexed fill into the columns' dense values and definition levels.
+    private void Seal()
+    {
+        int rows = Count;
+        ReadOnlySpan<ushort> layers = _layers.AsSpan(0, rows);
+        _nanos.SealRows(layers, HasTime);
+        _fileOffset.SealRows(rows);
+        _frameNumber.SealRows(rows);
+        _length.SealRows(rows);
+        _capLength.SealRows(rows);
+        _linkType.SealRows(rows);
+        _vlan.SealRows(layers, HasVlan);
+        _ipVersion.SealRows(layers, HasIp);
+        _ipProto.SealRows(layers, HasIp);
+        _ttl.SealRows(layers, HasIp);
+        _df.SealRows(layers, HasIp | HasIPv4); // Don't Fragment exists only in the IPv4 header.
+        _mf.SealRows(layers, HasIp);
+        _fragOffset.SealRows(layers, HasIp);
+        _payloadLength.SealRows(layers, HasIp);
+        _srcPort.SealRows(layers, HasPorts);
+        _dstPort.SealRows(layers, HasPorts);
+        _tcpSeq.SealRows(layers, HasTcp);
+        _tcpAck.SealRows(layers, HasTcp);
+        _tcpFlags.SealRows(layers, HasTcp);
+        _tcpWindow.SealRows(layers, HasTcp);
+        _udpLength.SealRows(layers, HasUdp);
+        _udpSum.SealRows(layers, HasUdp);
+        _icmpType.SealRows(layers, HasIcmp);
+        _icmpCode.SealRows(layers, HasIcmp);
+        foreach (StringColumn s in (ReadOnlySpan<StringColumn>)[_sensor, _file, _srcIp, _dstIp, _protocol, _communityId, _tunnel, _outerSrc, _outerDst, _anomaly])
         {
-            _outerSrc.AddNull();
-            _outerDst.AddNull();
+            s.SealRows(rows);
         }
-        _anomaly.Add(AnomalyNames.Of(p.Anomaly));
     }
 
     /// <summary>Drops the held rows (an abandoned file).</summary>
@@ -174,6 +249,7 @@ internal sealed class PacketRowBuffer
     /// <summary>Encodes the held rows as one row group of <paramref name="writer"/> and empties the buffer.</summary>
     public void WriteRowGroup(ParquetFileWriter writer)
     {
+        Seal();
         _timestamp.DeriveFrom(_nanos, new FloorDivide(1000));
         _millis.DeriveFrom(_nanos, new FloorDivide(1_000_000));
         for (int b = 0; b < _flagBits.Length; b++)

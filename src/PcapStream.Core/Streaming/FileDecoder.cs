@@ -140,7 +140,7 @@ internal static class FileDecoder
                 long ts = record.TimestampNanos;
                 int segment = builder.Add(packet, ts);
                 // The segment's community ID string is computed once and shared by all its packets.
-                sink?.Add(packet, ts, record.HasTimestamp, sensor, file, record.FileOffset, record.FrameNumber, segment >= 0 ? builder.CommunityIdOf(segment) : null);
+                sink?.Add(packet, ts, record.HasTimestamp, sensor, file, record.FileOffset, record.FrameNumber, segment, segment >= 0 ? builder.CommunityIdOf(segment) : null);
                 packets++;
                 if (packet.Anomaly != Anomaly.None)
                 {

@@ -69,6 +69,42 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     public void AddNull() => _defs![_rows++] = 0;
 
     /// <summary>
+    /// The value array for fillers that store row <c>i</c>'s value at index <c>i</c> (one store per value, no
+    /// per-column counters or levels while filling), then call <see cref="SealRows(int)"/> or
+    /// <see cref="SealRows(ReadOnlySpan{ushort}, int)"/> once per row group. Its length is the capacity.
+    /// </summary>
+    public T[] RowValues => _values;
+
+    /// <summary>Ends a row-indexed fill of <paramref name="rows"/> rows that are all non-null.</summary>
+    public void SealRows(int rows)
+    {
+        _defs?.AsSpan(0, rows).Fill(1);
+        _rows = _count = rows;
+    }
+
+    /// <summary>
+    /// Ends a row-indexed fill of <c>layers.Length</c> rows: row <c>i</c> is present when
+    /// <c>layers[i]</c> has every bit of <paramref name="mask"/>, else null. Derives the definition levels and
+    /// moves the present values to the front (the dense layout the encoder and statistics use), in one pass.
+    /// </summary>
+    public void SealRows(ReadOnlySpan<ushort> layers, int mask)
+    {
+        byte[] defs = _defs ?? throw new InvalidOperationException($"column '{Definition.Name}' is not nullable.");
+        Span<T> values = _values.AsSpan(0, layers.Length);
+        Span<byte> levels = defs.AsSpan(0, layers.Length);
+        int c = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            int d = (layers[i] & mask) == mask ? 1 : 0;
+            levels[i] = (byte)d;
+            values[c] = values[i];
+            c += d;
+        }
+        _rows = layers.Length;
+        _count = c;
+    }
+
+    /// <summary>
     /// Fills this column from <paramref name="source"/> (same rows and nulls) with <paramref name="map"/> applied to
     /// each value: derived columns (the TCP flag bits from <c>tcpFlags</c>, µs and ms from ns) are computed here,
     /// once per row group in a tight loop, instead of filled per packet.

@@ -30,6 +30,8 @@ internal sealed class StringColumn : ColumnBuffer
     private int _arenaLength, _entries, _rows, _count;
     private string? _lastString;
     private int _lastIndex;
+    private long[] _keys = new long[256]; // FindKey: (stamp << 32) | index; an entry of an older stamp is absent
+    private int _stamp = 1;
 
     public StringColumn(ColumnDefinition definition, int capacity, int dictionaryLimitBytes = DictionaryLimitBytes)
         : base(definition)
@@ -50,6 +52,11 @@ internal sealed class StringColumn : ColumnBuffer
         _byReference.Clear();
         _addresses.Clear();
         _lastString = null;
+        if (++_stamp == 0)
+        {
+            Array.Clear(_keys); // wrapped: entries of stamp 0 would look current
+            _stamp = 1;
+        }
     }
 
     /// <summary>Appends a string (null appends null; the column must be nullable then).</summary>
@@ -61,7 +68,7 @@ internal sealed class StringColumn : ColumnBuffer
             AddNull();
             return;
         }
-        Push(ReferenceEquals(value, _lastString) ? _lastIndex : IndexOf(value));
+        Push(IndexOfString(value));
     }
 
     /// <summary>
@@ -69,14 +76,17 @@ internal sealed class StringColumn : ColumnBuffer
     /// quad when <paramref name="asIPv4"/> and the address is IPv4(-mapped), else RFC 5952.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void AddAddress(IpAddress16 address, bool asIPv4)
+    public void AddAddress(IpAddress16 address, bool asIPv4) => Push(IndexOfAddress(address, asIPv4));
+
+    /// <summary>The dictionary index of an address's text (see <see cref="AddAddress"/>), added when new.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexOfAddress(IpAddress16 address, bool asIPv4)
     {
         bool v4 = address.IsIPv4;
         if (v4 && !asIPv4)
         {
             // A v4-mapped address inside an IPv6 header: IPv6 text, so not under the address's key (rare).
-            Push(NewEntry(address, false));
-            return;
+            return NewEntry(address, false);
         }
         int index = _addresses.Find(address, out int slot);
         if (index < 0)
@@ -84,7 +94,83 @@ internal sealed class StringColumn : ColumnBuffer
             index = NewEntry(address, v4);
             _addresses.Add(address, slot, index);
         }
-        Push(index);
+        return index;
+    }
+
+    /// <summary>
+    /// The dictionary index stored under an integer key in this row group (a flow segment number, a protocol
+    /// number, an enum value), or -1: one array load instead of hashing a string reference. Keys are small and
+    /// dense (they size an array); the caller adds a missing key's text with <see cref="AddKey"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int FindKey(int key)
+    {
+        long[] keys = _keys;
+        if ((uint)key < (uint)keys.Length)
+        {
+            long e = keys[key];
+            if ((int)(e >> 32) == _stamp)
+            {
+                return (int)e;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Adds <paramref name="value"/> under <paramref name="key"/> (see <see cref="FindKey"/>); returns its index.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public int AddKey(int key, string value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(key);
+        if (key >= _keys.Length)
+        {
+            Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, Math.Max(key + 1L, _keys.Length * 2L)));
+        }
+        int index = IndexOf(value);
+        _keys[key] = ((long)_stamp << 32) | (uint)index;
+        return index;
+    }
+
+    /// <summary>The dictionary index of <paramref name="value"/> (keyed by reference), or -1 for null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexOfString(string? value) =>
+        value is null ? -1 : ReferenceEquals(value, _lastString) ? _lastIndex : IndexOf(value);
+
+    /// <summary>
+    /// The index array for fillers that store row <c>i</c>'s dictionary index (-1 for null) at index <c>i</c>,
+    /// then call <see cref="SealRows"/> once per row group. Its length is the capacity.
+    /// </summary>
+    public int[] RowIndices => _indices;
+
+    /// <summary>
+    /// Ends a row-indexed fill of <paramref name="rows"/> rows: derives the definition levels from the -1 entries
+    /// and moves the present indices to the front, in one pass.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A non-nullable column got a null.</exception>
+    public void SealRows(int rows)
+    {
+        Span<int> indices = _indices.AsSpan(0, rows);
+        if (_defs is null)
+        {
+            if (indices.IndexOfAnyInRange(int.MinValue, -1) >= 0)
+            {
+                throw new InvalidOperationException($"column '{Definition.Name}' is not nullable, but a row holds null.");
+            }
+            _rows = _count = rows;
+            return;
+        }
+        Span<byte> levels = _defs.AsSpan(0, rows);
+        int c = 0;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int k = indices[i];
+            int d = k >= 0 ? 1 : 0;
+            levels[i] = (byte)d;
+            indices[c] = k;
+            c += d;
+        }
+        _rows = rows;
+        _count = c;
     }
 
     /// <summary>Appends a null (nullable columns only).</summary>
