@@ -18,11 +18,13 @@ internal sealed class ParquetFileWriter : IDisposable
     private readonly Stream _stream;
     private readonly IReadOnlyList<ColumnDefinition> _columns;
     private readonly string[][] _paths;
+    private readonly WriterBuffers _buffers;
     private readonly PageCompressor _compressor;
-    private readonly ByteSink _header = new(256);
+    private readonly ByteSink _header;
     private readonly ThriftCompactWriter _thrift;
     private readonly List<RowGroupMeta> _rowGroups = [];
     private long _position;
+    private bool _disposed;
     private long _rows;
 
     // The chunk being written.
@@ -48,7 +50,11 @@ internal sealed class ParquetFileWriter : IDisposable
         {
             _paths[i] = SchemaWriter.PathOf(columns[i]);
         }
-        _compressor = new PageCompressor(codec);
+        _buffers = WriterBuffers.Take();
+        _compressor = _buffers.Compressor(codec);
+        _header = _buffers.Header;
+        Page = _buffers.Page;
+        Page.Clear();
         _thrift = new ThriftCompactWriter(_header);
         PageBytes = pageBytes;
         Write(Magic);
@@ -58,7 +64,7 @@ internal sealed class ParquetFileWriter : IDisposable
     public int PageBytes { get; }
 
     /// <summary>The payload of the next page (levels and values, uncompressed); <see cref="WriteDataPage"/> sends it.</summary>
-    public ByteSink Page { get; } = new(1 << 20);
+    public ByteSink Page { get; }
 
     /// <summary>Rows in the row groups written so far.</summary>
     public long Rows => _rows;
@@ -243,11 +249,57 @@ internal sealed class ParquetFileWriter : IDisposable
         w.EndStruct();
     }
 
-    /// <summary>Releases the compressor (the stream belongs to the caller).</summary>
-    public void Dispose() => _compressor.Dispose();
+    /// <summary>Hands the page buffers and compressor back for the thread's next writer (the stream belongs to the caller).</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            WriterBuffers.Return(_buffers);
+        }
+    }
 
     /// <summary>Debug text of the column being written (error messages).</summary>
     public override string ToString() => _column >= 0 && _column < _columns.Count
         ? new StringBuilder("column ").Append(_columns[_column].Name).ToString()
         : "between columns";
+}
+
+/// <summary>
+/// A writer's reusable working memory: the page buffer (grown to a page of the widest column, ~1 MB), the page
+/// header buffer and the compressors. One set is kept per thread and handed from one file writer to the next,
+/// so a part file costs no large allocation (a 1 MB buffer per file went to the large object heap and brought
+/// full collections with it).
+/// </summary>
+internal sealed class WriterBuffers
+{
+    [ThreadStatic]
+    private static WriterBuffers? t_spare;
+
+    private PageCompressor? _snappy, _zstd, _none;
+
+    /// <summary>Page payloads.</summary>
+    public ByteSink Page { get; } = new(1 << 20);
+
+    /// <summary>Page headers.</summary>
+    public ByteSink Header { get; } = new(256);
+
+    /// <summary>The thread's spare set, or a new one.</summary>
+    public static WriterBuffers Take()
+    {
+        WriterBuffers? spare = t_spare;
+        t_spare = null;
+        return spare ?? new WriterBuffers();
+    }
+
+    /// <summary>Keeps <paramref name="buffers"/> as this thread's spare (one is kept; others are left to the GC).</summary>
+    public static void Return(WriterBuffers buffers) => t_spare ??= buffers;
+
+    /// <summary>The compressor for <paramref name="codec"/>, created on first use.</summary>
+    public PageCompressor Compressor(Codec codec) => codec switch
+    {
+        Codec.Snappy => _snappy ??= new PageCompressor(codec),
+        Codec.Zstd => _zstd ??= new PageCompressor(codec),
+        _ => _none ??= new PageCompressor(codec),
+    };
 }
