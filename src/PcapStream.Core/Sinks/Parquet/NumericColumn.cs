@@ -17,12 +17,15 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     private readonly T[] _values;
     private readonly byte[]? _defs;
     private readonly bool _boolean;
+    private readonly bool _delta; // INT32/INT64 pages are DELTA_BINARY_PACKED (a page of nulls only stays PLAIN)
     private int _rows, _count;
 
     public NumericColumn(ColumnDefinition definition, int capacity)
         : base(definition)
     {
         _boolean = definition.Type == ColumnType.Boolean;
+        // TIMESTAMP stays PLAIN: Parquet.Net (6.1) reads no DELTA_BINARY_PACKED timestamps.
+        _delta = definition.Type is ColumnType.Int32 or ColumnType.Int64;
         int expected = definition.Type switch
         {
             ColumnType.Int64 or ColumnType.Timestamp or ColumnType.Double => 8,
@@ -144,20 +147,38 @@ internal sealed class NumericColumn<T> : ColumnBuffer
                 values = levels.Count((byte)1);
             }
             ReadOnlySpan<T> slice = _values.AsSpan(v, values);
+            ValueEncoding encoding = ValueEncoding.Plain;
             if (_boolean)
             {
                 WriteBits(MemoryMarshal.AsBytes(slice), page);
+            }
+            else if (_delta && values > 0)
+            {
+                WriteDelta(slice, page);
+                encoding = ValueEncoding.DeltaBinaryPacked;
             }
             else
             {
                 page.Write(MemoryMarshal.AsBytes(slice));
             }
             v += values;
-            writer.WriteDataPage(end - start, ValueEncoding.Plain);
+            writer.WriteDataPage(end - start, encoding);
             start = end;
         }
         while (start < _rows);
-        writer.EndColumn(_rows, ValueEncoding.Plain, Statistics());
+        writer.EndColumn(_rows, _delta && _count > 0 ? ValueEncoding.DeltaBinaryPacked : ValueEncoding.Plain, Statistics());
+    }
+
+    private static void WriteDelta(ReadOnlySpan<T> values, ByteSink page)
+    {
+        if (typeof(T) == typeof(long))
+        {
+            DeltaBinaryPackedEncoder.Encode(MemoryMarshal.Cast<T, long>(values), page);
+        }
+        else
+        {
+            DeltaBinaryPackedEncoder.Encode(MemoryMarshal.Cast<T, int>(values), page);
+        }
     }
 
     // PLAIN booleans: one bit each, least significant bit first.

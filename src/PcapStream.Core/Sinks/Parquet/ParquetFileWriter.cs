@@ -33,7 +33,13 @@ internal sealed class ParquetFileWriter : IDisposable
     private long _chunkStart, _dictionaryOffset = -1, _dataOffset = -1, _uncompressed, _compressed;
 
     private sealed record ChunkMeta(long Start, long DictionaryOffset, long DataOffset, long Values, long Uncompressed, long Compressed,
-        ValueEncoding Encoding, ColumnStatistics Statistics);
+        ValueEncoding Encoding, ColumnStatistics Statistics, Codec Codec);
+
+    // The chunk's codec is chosen at its first page from a sample: when the compressor shrinks the sample by
+    // less than 1/8 (bit-packed deltas, random sequence numbers), the chunk is stored uncompressed and the
+    // compressor never runs over it. The codec is per column chunk in the metadata, so readers follow.
+    private const int SampleBytes = 16 << 10;
+    private bool _compressChunk;
 
     private sealed record RowGroupMeta(ChunkMeta[] Chunks, long Rows);
 
@@ -83,6 +89,7 @@ internal sealed class ParquetFileWriter : IDisposable
         _chunkStart = _position;
         _dictionaryOffset = _dataOffset = -1;
         _uncompressed = _compressed = 0;
+        _compressChunk = _compressor.Codec != Codec.Uncompressed;
         Page.Clear();
     }
 
@@ -105,7 +112,8 @@ internal sealed class ParquetFileWriter : IDisposable
 
     /// <summary>Ends the current chunk.</summary>
     public void EndColumn(long levels, ValueEncoding encoding, ColumnStatistics statistics) =>
-        _chunks![_column] = new ChunkMeta(_chunkStart, _dictionaryOffset, _dataOffset, levels, _uncompressed, _compressed, encoding, statistics);
+        _chunks![_column] = new ChunkMeta(_chunkStart, _dictionaryOffset, _dataOffset, levels, _uncompressed, _compressed, encoding, statistics,
+            _compressChunk ? _compressor.Codec : Codec.Uncompressed);
 
     /// <summary>Ends the row group of <paramref name="rows"/> rows.</summary>
     public void EndRowGroup(long rows)
@@ -121,7 +129,12 @@ internal sealed class ParquetFileWriter : IDisposable
 
     private void WritePage(PageType type, int values, ValueEncoding encoding)
     {
-        ReadOnlySpan<byte> body = _compressor.Compress(Page.Written);
+        if (_compressChunk && _uncompressed == 0)
+        {
+            ReadOnlySpan<byte> sample = Page.Written[..Math.Min(Page.Length, SampleBytes)];
+            _compressChunk = _compressor.Compress(sample).Length < sample.Length - (sample.Length >> 3);
+        }
+        ReadOnlySpan<byte> body = _compressChunk ? _compressor.Compress(Page.Written) : Page.Written;
         _header.Clear();
         _thrift.Reset();
         _thrift.I32Field(1, (int)type);
@@ -193,7 +206,7 @@ internal sealed class ParquetFileWriter : IDisposable
             w.BeginStructField(3);
             w.I32Field(1, (int)SchemaWriter.PhysicalOf(_columns[c].Type));
             bool dictionary = m.DictionaryOffset >= 0;
-            w.ListField(2, ThriftCompactWriter.I32, dictionary ? 3 : 2);
+            w.ListField(2, ThriftCompactWriter.I32, m.Encoding != ValueEncoding.Plain ? 3 : 2);
             w.I32Value((int)ValueEncoding.Plain);
             w.I32Value((int)ValueEncoding.Rle);
             if (m.Encoding != ValueEncoding.Plain)
@@ -209,7 +222,7 @@ internal sealed class ParquetFileWriter : IDisposable
             {
                 w.StringValue(part);
             }
-            w.I32Field(4, (int)_compressor.Codec);
+            w.I32Field(4, (int)m.Codec);
             w.I64Field(5, m.Values);
             w.I64Field(6, m.Uncompressed);
             w.I64Field(7, m.Compressed);
