@@ -25,6 +25,13 @@ internal sealed class PacketRowBuffer
     private readonly NumericColumn<byte> _df, _mf;
     private readonly NumericColumn<byte>[] _flagBits;
     private readonly ushort[] _layers;
+    // The columns' row arrays (RowValues / RowIndices), held here so a store is one load + one write.
+    private readonly int[] _capLengthRows, _dstPortRows, _fragOffsetRows, _icmpCodeRows, _icmpTypeRows, _ipProtoRows,
+        _ipVersionRows, _lengthRows, _linkTypeRows, _payloadLengthRows, _srcPortRows, _tcpFlagsRows, _tcpWindowRows,
+        _ttlRows, _udpLengthRows, _udpSumRows, _vlanRows, _anomalyRows, _communityIdRows, _dstIpRows, _fileRows,
+        _outerDstRows, _outerSrcRows, _protocolRows, _sensorRows, _srcIpRows, _tunnelRows;
+    private readonly byte[] _dfRows, _mfRows;
+    private readonly long[] _fileOffsetRows, _frameNumberRows, _nanosRows, _tcpAckRows, _tcpSeqRows;
     private readonly StringColumn _sensor, _file, _srcIp, _dstIp, _protocol, _communityId, _tunnel, _outerSrc, _outerDst, _anomaly;
 
     /// <param name="capacity">Rows per row group.</param>
@@ -74,6 +81,40 @@ internal sealed class PacketRowBuffer
         _outerSrc = c.String((int)C.OuterSrcIP);
         _outerDst = c.String((int)C.OuterDstIP);
         _anomaly = c.String((int)C.Anomaly);
+        _capLengthRows = _capLength.RowValues;
+        _dfRows = _df.RowValues;
+        _dstPortRows = _dstPort.RowValues;
+        _fileOffsetRows = _fileOffset.RowValues;
+        _fragOffsetRows = _fragOffset.RowValues;
+        _frameNumberRows = _frameNumber.RowValues;
+        _icmpCodeRows = _icmpCode.RowValues;
+        _icmpTypeRows = _icmpType.RowValues;
+        _ipProtoRows = _ipProto.RowValues;
+        _ipVersionRows = _ipVersion.RowValues;
+        _lengthRows = _length.RowValues;
+        _linkTypeRows = _linkType.RowValues;
+        _mfRows = _mf.RowValues;
+        _nanosRows = _nanos.RowValues;
+        _payloadLengthRows = _payloadLength.RowValues;
+        _srcPortRows = _srcPort.RowValues;
+        _tcpAckRows = _tcpAck.RowValues;
+        _tcpFlagsRows = _tcpFlags.RowValues;
+        _tcpSeqRows = _tcpSeq.RowValues;
+        _tcpWindowRows = _tcpWindow.RowValues;
+        _ttlRows = _ttl.RowValues;
+        _udpLengthRows = _udpLength.RowValues;
+        _udpSumRows = _udpSum.RowValues;
+        _vlanRows = _vlan.RowValues;
+        _anomalyRows = _anomaly.RowIndices;
+        _communityIdRows = _communityId.RowIndices;
+        _dstIpRows = _dstIp.RowIndices;
+        _fileRows = _file.RowIndices;
+        _outerDstRows = _outerDst.RowIndices;
+        _outerSrcRows = _outerSrc.RowIndices;
+        _protocolRows = _protocol.RowIndices;
+        _sensorRows = _sensor.RowIndices;
+        _srcIpRows = _srcIp.RowIndices;
+        _tunnelRows = _tunnel.RowIndices;
     }
 
     /// <summary>Rows the buffer holds when full.</summary>
@@ -107,15 +148,15 @@ internal sealed class PacketRowBuffer
         Count = r + 1;
         // Every value goes to its column's row r: one store each, absent layers included (their values are
         // dropped when the row group is sealed). Capacity is every array's length, checked once above.
-        Set(_nanos.RowValues, r, timestampNanos);
-        Set(_fileOffset.RowValues, r, fileOffset);
-        Set(_frameNumber.RowValues, r, frameNumber);
-        Set(_length.RowValues, r, p.WireLength);
-        Set(_capLength.RowValues, r, p.CapturedLength);
-        Set(_linkType.RowValues, r, p.LinkType);
-        Set(_vlan.RowValues, r, p.Vlan);
-        Set(_sensor.RowIndices, r, _sensor.IndexOfString(sensor));
-        Set(_file.RowIndices, r, _file.IndexOfString(file));
+        Set(_nanosRows, r, timestampNanos);
+        Set(_fileOffsetRows, r, fileOffset);
+        Set(_frameNumberRows, r, frameNumber);
+        Set(_lengthRows, r, p.WireLength);
+        Set(_capLengthRows, r, p.CapturedLength);
+        Set(_linkTypeRows, r, p.LinkType);
+        Set(_vlanRows, r, p.Vlan);
+        Set(_sensorRows, r, _sensor.IndexOfString(sensor));
+        Set(_fileRows, r, _file.IndexOfString(file));
         int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
         layers |= AddIp(p, r) | AddTransport(p, r);
         Set(_layers, r, (ushort)layers);
@@ -139,31 +180,31 @@ internal sealed class PacketRowBuffer
                 protocol = _protocol.AddKey(p.IpProto, ProtocolNames.Of(p.IpProto));
             }
         }
-        Set(_srcIp.RowIndices, r, src);
-        Set(_dstIp.RowIndices, r, dst);
-        Set(_protocol.RowIndices, r, protocol);
-        Set(_ipVersion.RowValues, r, p.IpVersion);
-        Set(_ipProto.RowValues, r, p.IpProto);
-        Set(_ttl.RowValues, r, p.Ttl);
-        Set(_df.RowValues, r, p.DontFragment ? (byte)1 : (byte)0);
-        Set(_mf.RowValues, r, p.MoreFragments ? (byte)1 : (byte)0);
-        Set(_fragOffset.RowValues, r, p.FragmentOffset);
-        Set(_payloadLength.RowValues, r, p.PayloadLength);
+        Set(_srcIpRows, r, src);
+        Set(_dstIpRows, r, dst);
+        Set(_protocolRows, r, protocol);
+        Set(_ipVersionRows, r, p.IpVersion);
+        Set(_ipProtoRows, r, p.IpProto);
+        Set(_ttlRows, r, p.Ttl);
+        Set(_dfRows, r, p.DontFragment ? (byte)1 : (byte)0);
+        Set(_mfRows, r, p.MoreFragments ? (byte)1 : (byte)0);
+        Set(_fragOffsetRows, r, p.FragmentOffset);
+        Set(_payloadLengthRows, r, p.PayloadLength);
         return layers;
     }
 
     private int AddTransport(in DecodedPacket p, int r)
     {
-        Set(_srcPort.RowValues, r, p.SrcPort);
-        Set(_dstPort.RowValues, r, p.DstPort);
-        Set(_tcpSeq.RowValues, r, p.TcpSeq);
-        Set(_tcpAck.RowValues, r, p.TcpAck);
-        Set(_tcpFlags.RowValues, r, p.TcpFlags);
-        Set(_tcpWindow.RowValues, r, p.TcpWindow);
-        Set(_udpLength.RowValues, r, p.UdpLength);
-        Set(_udpSum.RowValues, r, p.UdpChecksum);
-        Set(_icmpType.RowValues, r, p.IcmpType);
-        Set(_icmpCode.RowValues, r, p.IcmpCode);
+        Set(_srcPortRows, r, p.SrcPort);
+        Set(_dstPortRows, r, p.DstPort);
+        Set(_tcpSeqRows, r, p.TcpSeq);
+        Set(_tcpAckRows, r, p.TcpAck);
+        Set(_tcpFlagsRows, r, p.TcpFlags);
+        Set(_tcpWindowRows, r, p.TcpWindow);
+        Set(_udpLengthRows, r, p.UdpLength);
+        Set(_udpSumRows, r, p.UdpChecksum);
+        Set(_icmpTypeRows, r, p.IcmpType);
+        Set(_icmpCodeRows, r, p.IcmpCode);
         return (p.HasPorts ? HasPorts : 0) | (p.HasTcp ? HasTcp : 0) | (p.HasUdp ? HasUdp : 0) | (p.HasIcmp ? HasIcmp : 0);
     }
 
@@ -182,7 +223,7 @@ internal sealed class PacketRowBuffer
         {
             id = _communityId.IndexOfString(communityId);
         }
-        Set(_communityId.RowIndices, r, id);
+        Set(_communityIdRows, r, id);
         int tunnel = -1, outerSrc = -1, outerDst = -1;
         if (p.Tunnel != TunnelKind.None)
         {
@@ -190,10 +231,10 @@ internal sealed class PacketRowBuffer
             outerSrc = _outerSrc.IndexOfAddress(p.OuterSrc, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterSrc.IsIPv4));
             outerDst = _outerDst.IndexOfAddress(p.OuterDst, p.OuterIpVersion == 4 || (p.OuterIpVersion == 0 && p.OuterDst.IsIPv4));
         }
-        Set(_tunnel.RowIndices, r, tunnel);
-        Set(_outerSrc.RowIndices, r, outerSrc);
-        Set(_outerDst.RowIndices, r, outerDst);
-        Set(_anomaly.RowIndices, r, p.Anomaly == Anomaly.None ? -1 : _anomaly.IndexOfString(AnomalyNames.Of(p.Anomaly)));
+        Set(_tunnelRows, r, tunnel);
+        Set(_outerSrcRows, r, outerSrc);
+        Set(_outerDstRows, r, outerDst);
+        Set(_anomalyRows, r, p.Anomaly == Anomaly.None ? -1 : _anomaly.IndexOfString(AnomalyNames.Of(p.Anomaly)));
     }
 
     // Stores without a bounds check: every row array is allocated with Capacity elements (the column buffers'

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PcapStream.Output;
 
 namespace PcapStream.Sinks.Parquet;
@@ -181,12 +183,22 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         }
     }
 
-    // PLAIN booleans: one bit each, least significant bit first.
+    // PLAIN booleans: one bit each, least significant bit first. 16 at a time: each 0/1 byte shifted into its
+    // sign bit, the 16 sign bits gathered by one movemask.
     private static void WriteBits(ReadOnlySpan<byte> bools, ByteSink page)
     {
         int bytes = (bools.Length + 7) >> 3;
         Span<byte> dst = page.GetSpan(bytes);
-        for (int b = 0; b < bytes; b++)
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= bools.Length; i += 16)
+            {
+                uint bits = Vector128.ShiftLeft(Vector128.Create(bools.Slice(i, 16)), 7).ExtractMostSignificantBits();
+                BinaryPrimitives.WriteUInt16LittleEndian(dst[(i >> 3)..], (ushort)bits);
+            }
+        }
+        for (int b = i >> 3; b < bytes; b++)
         {
             int o = b * 8, n = Math.Min(8, bools.Length - o);
             int x = 0;
