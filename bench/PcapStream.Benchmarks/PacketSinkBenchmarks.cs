@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Parquet;
 using Parquet.Schema;
 using PcapStream.Decoding;
+using PcapStream.Flows;
 using PcapStream.Output;
 using PcapStream.Readers;
 using PcapStream.Sinks;
@@ -14,8 +15,8 @@ namespace PcapStream.Benchmarks;
 /// levels, dictionaries, statistics, compression, footer) with PcapStream's writer, against Parquet.Net 6.1
 /// writing the same 45 columns from arrays that are already filled (its encoding alone; the sink before this
 /// writer also paid the filling). Packets are the first 64 Ki of the benchmark capture (BENCH_PCAP, default
-/// /tmp/bench-1g.pcap, else ../shared/bench/source.pcap), decoded once in setup; Community IDs are shared strings
-/// per flow, as the flow segments give them. The target is ~400 ns per row with compression and 0 B per row.
+/// /tmp/bench-1g.pcap, else ../shared/bench/source.pcap), decoded and run through a FileFlowBuilder once in setup
+/// (the rows carry its flow segment numbers, as in the job). The target is ~400 ns per row with compression and 0 B per row.
 /// Run: <c>dotnet run -c Release --project bench/PcapStream.Benchmarks -- --filter '*PacketSinkBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -24,8 +25,8 @@ public class PacketSinkBenchmarks
     private const int Rows = 65_536;
     private readonly DecodedPacket[] _packets = new DecodedPacket[Rows];
     private readonly long[] _times = new long[Rows], _offsets = new long[Rows];
-    private readonly string?[] _communityIds = new string?[Rows];
     private readonly int[] _segments = new int[Rows];
+    private FileFlowBuilder _flows = null!;
     private PacketRowBuffer _buffer = null!;
     private ParquetSchema _schema = null!;
     private Func<ParquetRowGroupWriter, Task>[] _columns = [];
@@ -44,8 +45,7 @@ public class PacketSinkBenchmarks
         {
             path = Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/bench/source.pcap");
         }
-        var interned = new Dictionary<string, string>(StringComparer.Ordinal);
-        var segmentOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        _flows = new FileFlowBuilder(new FlowSettings(), "bench");
         using (CaptureReader reader = CaptureReader.Open(path))
         {
             for (int i = 0; i < Rows; i++)
@@ -57,10 +57,7 @@ public class PacketSinkBenchmarks
                 PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref _packets[i]);
                 _times[i] = record.TimestampNanos;
                 _offsets[i] = record.FileOffset;
-                string? id = CommunityId.Compute(_packets[i]);
-                _communityIds[i] = id is null ? null : interned.TryGetValue(id, out string? shared) ? shared : interned[id] = id;
-                // The segment number FileFlowBuilder would give: one per flow (Community ID) in this file.
-                _segments[i] = id is null ? -1 : segmentOf.TryGetValue(_communityIds[i]!, out int s) ? s : segmentOf[_communityIds[i]!] = segmentOf.Count;
+                _segments[i] = _flows.Add(_packets[i], _times[i]);
             }
         }
         _buffer = new PacketRowBuffer(Rows);
@@ -82,7 +79,7 @@ public class PacketSinkBenchmarks
         using var writer = new ParquetFileWriter(Stream.Null, PacketColumns.Columns, CodecOf, 1 << 20);
         for (int i = 0; i < Rows; i++)
         {
-            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _communityIds[i]);
+            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _flows);
         }
         _buffer.WriteRowGroup(writer);
         writer.Complete();
@@ -94,7 +91,7 @@ public class PacketSinkBenchmarks
     {
         for (int i = 0; i < Rows; i++)
         {
-            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _communityIds[i]);
+            _buffer.Add(_packets[i], _times[i], true, "sensor-1", "sensor-1/bench.pcap", _offsets[i], i + 1, _segments[i], _flows);
         }
         int n = _buffer.Count;
         _buffer.Clear();

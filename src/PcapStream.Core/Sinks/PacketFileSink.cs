@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PcapStream.Decoding;
+using PcapStream.Flows;
 using PcapStream.Streaming;
 
 namespace PcapStream.Sinks;
@@ -51,14 +52,15 @@ internal sealed class PacketFileSink : IAsyncDisposable
 
     /// <summary>
     /// Adds one packet row; writes a row group when its partition's buffer is full. <paramref name="segment"/> is
-    /// the packet's flow segment number (-1 for none), <paramref name="communityId"/> that segment's Community ID.
+    /// the packet's flow segment number (-1 for none) in <paramref name="flows"/>, the file's flow builder (which
+    /// gives the segment's Community ID).
     /// </summary>
     public void Add(in DecodedPacket packet, long timestampNanos, bool hasTimestamp, string sensor, string file, long fileOffset,
-        long frameNumber, int segment, string? communityId)
+        long frameNumber, int segment, FileFlowBuilder? flows)
     {
         long hour = DatasetLayout.HourOf(timestampNanos);
         Partition partition = hour == _lastHour && _last!.Buffer is not null ? _last : Find(hour);
-        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, segment, communityId);
+        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, segment, flows);
         Rows++;
         if (partition.Buffer.IsFull)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcapStream.Decoding;
+using PcapStream.Flows;
 using PcapStream.Output;
 using PcapStream.Sinks.Parquet;
 using C = PcapStream.Output.PacketColumn;
@@ -13,7 +14,9 @@ namespace PcapStream.Sinks;
 /// column list: names, types and null rules come from there; a drift between that list and what is filled here
 /// fails at construction). Rows are added per packet into preallocated columns with no allocation and no text:
 /// addresses are dictionary keys by their 16 bytes (formatted once per distinct address and row group), names
-/// (sensor, file, protocol, tunnel, anomaly) and the flow segment's Community ID by string reference. One buffer
+/// (sensor, file, tunnel, anomaly) by string reference, protocol by number, the Community ID by flow segment number.
+/// Each value is one store at its row; null rules come from a per-row byte of present layers, applied when the row
+/// group is written (definition levels and dense values derived in one pass per column). One buffer
 /// belongs to one thread; it is reused across row groups and files.
 /// </summary>
 internal sealed class PacketRowBuffer
@@ -25,6 +28,7 @@ internal sealed class PacketRowBuffer
     private readonly NumericColumn<byte> _df, _mf;
     private readonly NumericColumn<byte>[] _flagBits;
     private readonly ushort[] _layers;
+    private FileFlowBuilder? _flows; // the file whose rows are buffered (segment numbers are per file)
     // The columns' row arrays (RowValues / RowIndices), held here so a store is one load + one write.
     private readonly int[] _capLengthRows, _dstPortRows, _fragOffsetRows, _icmpCodeRows, _icmpTypeRows, _ipProtoRows,
         _ipVersionRows, _lengthRows, _linkTypeRows, _payloadLengthRows, _srcPortRows, _tcpFlagsRows, _tcpWindowRows,
@@ -134,13 +138,18 @@ internal sealed class PacketRowBuffer
     /// <summary>
     /// Appends one packet row with the null rules of <see cref="PacketColumns"/> (a field the packet lacks is
     /// null, never 0). <paramref name="segment"/> is the packet's flow segment number in its file
-    /// (<c>FileFlowBuilder.Add</c>, -1 for none) and <paramref name="communityId"/> that segment's Community ID:
-    /// the ID's dictionary entry is found by the segment number. The caller flushes when <see cref="IsFull"/>.
+    /// (<see cref="FileFlowBuilder.Add"/>, -1 for none) and <paramref name="flows"/> that file's builder: the row
+    /// keeps the segment number, and the segment's Community ID is looked up once per segment and row group when
+    /// the row group is written (a row group holds one file's rows). The caller flushes when <see cref="IsFull"/>.
     /// </summary>
     public void Add(in DecodedPacket p, long timestampNanos, bool hasTimestamp, string sensor, string file, long fileOffset,
-        long frameNumber, int segment, string? communityId)
+        long frameNumber, int segment, FileFlowBuilder? flows)
     {
         int r = Count;
+        if (!ReferenceEquals(flows, _flows))
+        {
+            UseFlows(flows);
+        }
         if ((uint)r >= (uint)Capacity)
         {
             ThrowFull();
@@ -160,7 +169,8 @@ internal sealed class PacketRowBuffer
         int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
         layers |= AddIp(p, r) | AddTransport(p, r);
         Set(_layers, r, (ushort)layers);
-        AddNames(p, r, segment, communityId);
+        Set(_communityIdRows, r, flows is null ? -1 : segment);
+        AddNames(p, r);
     }
 
     // The row is filled by three helpers rather than one method: each gets its own inlining budget, so the
@@ -208,22 +218,8 @@ internal sealed class PacketRowBuffer
         return (p.HasPorts ? HasPorts : 0) | (p.HasTcp ? HasTcp : 0) | (p.HasUdp ? HasUdp : 0) | (p.HasIcmp ? HasIcmp : 0);
     }
 
-    private void AddNames(in DecodedPacket p, int r, int segment, string? communityId)
+    private void AddNames(in DecodedPacket p, int r)
     {
-        int id = -1;
-        if (segment >= 0 && communityId is not null)
-        {
-            id = _communityId.FindKey(segment);
-            if (id < 0)
-            {
-                id = _communityId.AddKey(segment, communityId);
-            }
-        }
-        else if (communityId is not null)
-        {
-            id = _communityId.IndexOfString(communityId);
-        }
-        Set(_communityIdRows, r, id);
         int tunnel = -1, outerSrc = -1, outerDst = -1;
         if (p.Tunnel != TunnelKind.None)
         {
@@ -242,6 +238,31 @@ internal sealed class PacketRowBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Set<T>(T[] array, int r, T value) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), r) = value;
 
+    private void UseFlows(FileFlowBuilder? flows)
+    {
+        if (Count > 0 && _flows is not null)
+        {
+            throw new InvalidOperationException("a row group holds the rows of one file: write it before adding another file's packets.");
+        }
+        _flows = flows;
+    }
+
+    // The communityId column holds segment numbers while filling; each becomes the dictionary index of its
+    // segment's Community ID, found by segment number (the ID's text is added once per segment and row group).
+    private void ResolveCommunityIds()
+    {
+        Span<int> rows = _communityIdRows.AsSpan(0, Count);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int segment = rows[i];
+            if (segment >= 0)
+            {
+                int index = _communityId.FindKey(segment);
+                rows[i] = index >= 0 ? index : _communityId.AddKey(segment, _flows!.CommunityIdOf(segment), dedupe: false);
+            }
+        }
+    }
+
     [DoesNotReturn]
     private static void ThrowFull() => throw new InvalidOperationException("the row buffer is full: write the row group first.");
 
@@ -249,6 +270,7 @@ internal sealed class PacketRowBuffer
     private void Seal()
     {
         int rows = Count;
+        ResolveCommunityIds();
         ReadOnlySpan<ushort> layers = _layers.AsSpan(0, rows);
         _nanos.SealRows(layers, HasTime);
         _fileOffset.SealRows(rows);
@@ -285,6 +307,7 @@ internal sealed class PacketRowBuffer
     {
         _columns.Reset();
         Count = 0;
+        _flows = null;
     }
 
     /// <summary>Encodes the held rows as one row group of <paramref name="writer"/> and empties the buffer.</summary>
@@ -300,5 +323,6 @@ internal sealed class PacketRowBuffer
         }
         _columns.Write(writer);
         Count = 0;
+        _flows = null;
     }
 }

@@ -139,8 +139,8 @@ internal static class FileDecoder
                 PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
                 long ts = record.TimestampNanos;
                 int segment = builder.Add(packet, ts);
-                // The segment's community ID string is computed once and shared by all its packets.
-                sink?.Add(packet, ts, record.HasTimestamp, sensor, file, record.FileOffset, record.FrameNumber, segment, segment >= 0 ? builder.CommunityIdOf(segment) : null);
+                // The row keeps the segment number; its Community ID is looked up per segment when the row group is written.
+                sink?.Add(packet, ts, record.HasTimestamp, sensor, file, record.FileOffset, record.FrameNumber, segment, builder);
                 packets++;
                 if (packet.Anomaly != Anomaly.None)
                 {

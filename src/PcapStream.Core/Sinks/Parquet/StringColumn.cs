@@ -117,16 +117,20 @@ internal sealed class StringColumn : ColumnBuffer
         return -1;
     }
 
-    /// <summary>Adds <paramref name="value"/> under <paramref name="key"/> (see <see cref="FindKey"/>); returns its index.</summary>
+    /// <summary>
+    /// Adds <paramref name="value"/> under <paramref name="key"/> (see <see cref="FindKey"/>); returns its index.
+    /// <paramref name="dedupe"/> false when values are distinct per key anyway (a flow segment's Community ID):
+    /// the text gets its own entry without a lookup by reference (a rare repeat is a duplicate entry).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public int AddKey(int key, string value)
+    public int AddKey(int key, string value, bool dedupe = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(key);
         if (key >= _keys.Length)
         {
             Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, Math.Max(key + 1L, _keys.Length * 2L)));
         }
-        int index = IndexOf(value);
+        int index = dedupe ? IndexOf(value) : NewEntry(value);
         _keys[key] = ((long)_stamp << 32) | (uint)index;
         return index;
     }
@@ -201,6 +205,13 @@ internal sealed class StringColumn : ColumnBuffer
         _lastString = value;
         _lastIndex = slot;
         return slot;
+    }
+
+    private int NewEntry(string value)
+    {
+        int n = Encoding.UTF8.GetByteCount(value);
+        Encoding.UTF8.GetBytes(value, Reserve(n));
+        return Commit(n);
     }
 
     private int NewEntry(IpAddress16 address, bool asIPv4)
