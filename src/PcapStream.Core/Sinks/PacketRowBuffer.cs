@@ -249,6 +249,7 @@ internal sealed class PacketRowBuffer
 
     // The communityId column holds segment numbers while filling; each becomes the dictionary index of its
     // segment's Community ID, found by segment number (the ID's text is added once per segment and row group).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResolveCommunityIds()
     {
         Span<int> rows = _communityIdRows.AsSpan(0, Count);
@@ -267,6 +268,7 @@ internal sealed class PacketRowBuffer
     private static void ThrowFull() => throw new InvalidOperationException("the row buffer is full: write the row group first.");
 
     // Turns the row-indexed fill into the columns' dense values and definition levels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Seal()
     {
         int rows = Count;

@@ -16,6 +16,7 @@ internal static class DeltaBinaryPackedEncoder
     private const int BlockSize = 128, MiniBlocks = 4, MiniBlockSize = BlockSize / MiniBlocks;
 
     /// <summary>Appends <paramref name="values"/> (at least one; <c>int</c> or <c>long</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode<T>(ReadOnlySpan<T> values, ByteSink sink)
         where T : unmanaged, IBinaryInteger<T>
     {

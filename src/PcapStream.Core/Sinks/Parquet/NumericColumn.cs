@@ -81,6 +81,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     public T[] RowValues => _values;
 
     /// <summary>Ends a row-indexed fill of <paramref name="rows"/> rows that are all non-null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SealRows(int rows)
     {
         _defs?.AsSpan(0, rows).Fill(1);
@@ -92,6 +93,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     /// <c>layers[i]</c> has every bit of <paramref name="mask"/>, else null. Derives the definition levels and
     /// moves the present values to the front (the dense layout the encoder and statistics use), in one pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SealRows(ReadOnlySpan<ushort> layers, int mask)
     {
         byte[] defs = _defs ?? throw new InvalidOperationException($"column '{Definition.Name}' is not nullable.");
@@ -114,6 +116,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     /// each value: derived columns (the TCP flag bits from <c>tcpFlags</c>, µs and ms from ns) are computed here,
     /// once per row group in a tight loop, instead of filled per packet.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DeriveFrom<TSource, TMap>(NumericColumn<TSource> source, TMap map)
         where TSource : unmanaged, INumber<TSource>, IMinMaxValue<TSource>
         where TMap : struct, IValueMap<TSource, T>
@@ -132,6 +135,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         _count = source._count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void WriteChunk(ParquetFileWriter writer)
     {
         writer.BeginColumn();
@@ -185,6 +189,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
 
     // PLAIN booleans: one bit each, least significant bit first. 16 at a time: each 0/1 byte shifted into its
     // sign bit, the 16 sign bits gathered by one movemask.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteBits(ReadOnlySpan<byte> bools, ByteSink page)
     {
         int bytes = (bools.Length + 7) >> 3;
@@ -230,6 +235,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     }
 
     /// <summary>Min and max of a non-empty span (NaN is skipped for doubles, as the Parquet spec asks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (T Min, T Max) MinMax(ReadOnlySpan<T> values)
     {
         T min = T.MaxValue, max = T.MinValue;

@@ -17,6 +17,7 @@ internal static class RleHybridEncoder
     public static int BitWidth(int max) => max == 0 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)max);
 
     /// <summary>Appends <paramref name="values"/> encoded with <paramref name="bitWidth"/> bits each (1..32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, ByteSink sink)
         where T : unmanaged, IBinaryInteger<T>
     {

@@ -151,6 +151,7 @@ internal sealed class StringColumn : ColumnBuffer
     /// and moves the present indices to the front, in one pass.
     /// </summary>
     /// <exception cref="InvalidOperationException">A non-nullable column got a null.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SealRows(int rows)
     {
         Span<int> indices = _indices.AsSpan(0, rows);
@@ -244,6 +245,7 @@ internal sealed class StringColumn : ColumnBuffer
 
     private ReadOnlySpan<byte> Entry(int k) => _arena.AsSpan(_offsets[k], _offsets[k + 1] - _offsets[k]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void WriteChunk(ParquetFileWriter writer)
     {
         writer.BeginColumn();
