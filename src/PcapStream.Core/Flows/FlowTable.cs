@@ -92,6 +92,9 @@ internal sealed partial class FlowTable
     /// <summary>Files of the slot's flow beyond a contiguous run, or null.</summary>
     internal List<int>? ExtraFiles(int slot) => _extraFiles.Count != 0 ? _extraFiles.GetValueOrDefault(slot) : null;
 
+    /// <summary>True when some slot has an explicit file list (else no lookup is needed to find one).</summary>
+    internal bool HasExtraFiles => _extraFiles.Count != 0;
+
     internal void SetExtraFiles(int slot, List<int>? files)
     {
         if (files is null)

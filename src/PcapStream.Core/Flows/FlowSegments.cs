@@ -1,0 +1,50 @@
+namespace PcapStream.Flows;
+
+/// <summary>The flow segments of one file (opaque to callers; consumed by <see cref="FlowStitcher"/>).</summary>
+public sealed partial class FileFlowSegments
+{
+    internal FileFlowSegments(string file, SegmentInfo[] segments, string?[] communityIds, int count, LogEntry[][] log,
+        int logCount, EndedEntry[] ended, int endedCount, OpenEntry[] open, long lastPacketNanos, long evicted)
+    {
+        File = file;
+        Segments = segments;
+        CommunityIds = communityIds;
+        Count = count;
+        Log = log;
+        LogCount = logCount;
+        Ended = ended;
+        EndedCount = endedCount;
+        Open = open;
+        LastPacketNanos = lastPacketNanos;
+        Evicted = evicted;
+    }
+
+    /// <summary>The file these segments came from.</summary>
+    public string File { get; }
+
+    /// <summary>Number of segments (flow keys seen in the file; a key whose flow ended and came back counts again).</summary>
+    public int Count { get; }
+
+    /// <summary>Packets kept for replay (head runs) — an upper bound of what stitching replays.</summary>
+    public int LoggedPackets => LogCount;
+
+    /// <summary>Latest packet time in the file (ns), or long.MinValue for a file without IP packets.</summary>
+    public long LastPacketNanos { get; }
+
+    /// <summary>Head-run packets the stitcher actually replayed (keys it held a flow of); set by <see cref="FlowStitcher.Add"/>.</summary>
+    public int ReplayedPackets { get; internal set; }
+
+    /// <summary>Per segment: key, hash, head-run state (valid 0 .. Count-1).</summary>
+    internal SegmentInfo[] Segments { get; }
+
+    /// <summary>Community IDs the builder already computed (for packet rows), by segment; null where not computed.</summary>
+    internal string?[] CommunityIds { get; }
+
+    /// <summary>The head-run log in chunks of 2^15 entries.</summary>
+    internal LogEntry[][] Log { get; }
+    internal int LogCount { get; }
+    internal EndedEntry[] Ended { get; }
+    internal int EndedCount { get; }
+    internal OpenEntry[] Open { get; }
+    internal long Evicted { get; }
+}
