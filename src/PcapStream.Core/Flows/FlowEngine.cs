@@ -188,18 +188,36 @@ public sealed partial class FileFlowBuilder : IFlowSink
                 open++;
             }
         }
+        // In expiry-list order (oldest last packet first), so the stitcher's lists stay ordered when it appends
+        // them and its sweep (which stops at the first live head) ends them on time; then any unlisted one.
         var opens = new OpenEntry[open];
         open = 0;
-        for (int slot = 0; slot < _table.Count; slot++)
+        for (int list = 0; list < FlowTable.ListEnded; list++)
         {
-            ref FlowEntry e = ref _table[slot];
-            if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
+            for (int slot = _table.HeadOf(list); slot >= 0; slot = _table.NextOf(slot))
             {
-                opens[open++] = new OpenEntry(e, _segments[e.Tag].InHead);
+                open = AddOpen(opens, open, slot);
+            }
+        }
+        for (int slot = 0; slot < _table.Count && open < opens.Length; slot++)
+        {
+            if (_table[slot].List >= FlowTable.ListEnded)
+            {
+                open = AddOpen(opens, open, slot);
             }
         }
         return new FileFlowSegments(File, _segments, _communityIds, _segmentCount, _log, _logCount, _ended, _endedCount, opens,
             _watermark, _table.EvictedCount);
+    }
+
+    private int AddOpen(OpenEntry[] opens, int n, int slot)
+    {
+        ref FlowEntry e = ref _table[slot];
+        if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
+        {
+            opens[n++] = new OpenEntry(e, _segments[e.Tag].InHead);
+        }
+        return n;
     }
 
     void IFlowSink.Ended(FlowTable table, ref FlowEntry entry, EndReason reason)

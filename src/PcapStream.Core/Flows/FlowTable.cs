@@ -92,6 +92,12 @@ internal sealed partial class FlowTable
     /// <summary>Files of the slot's flow beyond a contiguous run, or null.</summary>
     internal List<int>? ExtraFiles(int slot) => _extraFiles.Count != 0 ? _extraFiles.GetValueOrDefault(slot) : null;
 
+    /// <summary>First slot of an expiry list (oldest last-packet time), or -1.</summary>
+    internal int HeadOf(int list) => _head[list];
+
+    /// <summary>The slot after <paramref name="slot"/> on its expiry list, or -1.</summary>
+    internal int NextOf(int slot) => _links[slot].Next;
+
     /// <summary>True when some slot has an explicit file list (else no lookup is needed to find one).</summary>
     internal bool HasExtraFiles => _extraFiles.Count != 0;
 
