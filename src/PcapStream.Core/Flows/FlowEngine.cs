@@ -29,7 +29,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
     private string?[] _communityIds = new string?[1024];
     private int _segmentCount;
     // The head-run log in fixed chunks: appending never copies what is already logged.
-    private LogEntry[][] _log = [new LogEntry[LogChunkSize]];
+    private LogEntry[][] _log = [LogChunkPool.Rent()];
     private int _logCount;
     private EndedEntry[] _ended = new EndedEntry[256];
     private int _endedCount;
@@ -164,7 +164,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
         {
             Array.Resize(ref _log, _log.Length * 2);
         }
-        LogEntry[] entries = _log[chunk] ??= new LogEntry[LogChunkSize];
+        LogEntry[] entries = _log[chunk] ??= LogChunkPool.Rent();
         ref LogEntry le = ref entries[_logCount & (LogChunkSize - 1)];
         le.Key = keyIndex;
         le.Packet = p;

@@ -40,8 +40,20 @@ public sealed partial class FileFlowSegments
     /// <summary>Community IDs the builder already computed (for packet rows), by segment; null where not computed.</summary>
     internal string?[] CommunityIds { get; }
 
-    /// <summary>The head-run log in chunks of 2^15 entries.</summary>
-    internal LogEntry[][] Log { get; }
+    /// <summary>The head-run log in chunks of 2^15 entries (empty once stitched: the chunks went back to the pool).</summary>
+    internal LogEntry[][] Log { get; private set; }
+
+    /// <summary>True once a stitcher has consumed these segments (they can be stitched once).</summary>
+    internal bool Stitched { get; private set; }
+
+    /// <summary>Marks the segments consumed and hands the log chunks back for the next file's builder.</summary>
+    internal void ReleaseLog()
+    {
+        Stitched = true;
+        LogEntry[][] log = Log;
+        Log = [];
+        LogChunkPool.Return(log);
+    }
     internal int LogCount { get; }
     internal EndedEntry[] Ended { get; }
     internal int EndedCount { get; }

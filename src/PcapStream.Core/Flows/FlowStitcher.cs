@@ -49,6 +49,10 @@ public sealed partial class FlowStitcher
     {
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(ended);
+        if (segments.Stitched)
+        {
+            throw new InvalidOperationException($"the flow segments of {segments.File} were already stitched");
+        }
         _sink.Output = ended;
         int fileIndex = _files.Count;
         _files.Add(segments.File);
@@ -104,6 +108,7 @@ public sealed partial class FlowStitcher
             }
         }
         segments.ReplayedPackets = replayed;
+        segments.ReleaseLog();
 
         // 3. Flows the builder ended are final, the speculative ones unless their head run was replayed.
         EndedEntry[] endedEntries = segments.Ended;

@@ -17,6 +17,7 @@ internal interface IFlowSink
 /// </summary>
 internal sealed partial class FlowTable
 {
+    // ListEnded: the number of expiry lists (it was also the per-file builder's list of finished head-run markers).
     internal const int ListTcp = 0, ListOther = 1, ListIcmp = 2, ListClosed = 3, ListEnded = 4, ListCount = 5;
 
     // Entries in fixed chunks of 4096 (~750 KB): growing adds a chunk instead of doubling and copying one array,
