@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Parquet;
 using PcapStream.Decoding;
 using PcapStream.Streaming;
 
@@ -18,7 +17,6 @@ internal sealed class PacketFileSink : IAsyncDisposable
     private readonly SinkOptions _options;
     private readonly ConcurrentBag<PacketRowBuffer> _pool;
     private readonly Dictionary<long, Partition> _partitions = [];
-    private readonly AddressTextCache _addresses;
     private readonly CancellationToken _cancel;
     private long _lastHour = long.MinValue;
     private Partition? _last;
@@ -38,14 +36,13 @@ internal sealed class PacketFileSink : IAsyncDisposable
     }
 
     public PacketFileSink(string output, long batch, int fileIndex, SinkOptions options, ConcurrentBag<PacketRowBuffer> pool,
-        AddressTextCache addresses, CancellationToken cancel)
+        CancellationToken cancel)
     {
         _output = output;
         _batch = batch;
         _fileIndex = fileIndex;
         _options = options;
         _pool = pool;
-        _addresses = addresses;
         _cancel = cancel;
     }
 
@@ -58,31 +55,31 @@ internal sealed class PacketFileSink : IAsyncDisposable
     {
         long hour = DatasetLayout.HourOf(timestampNanos);
         Partition partition = hour == _lastHour && _last!.Buffer is not null ? _last : Find(hour);
-        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, communityId, _addresses);
+        partition.Buffer!.Add(packet, timestampNanos, hasTimestamp, sensor, file, fileOffset, frameNumber, communityId);
         Rows++;
         if (partition.Buffer.IsFull)
         {
-            FlushAsync(hour, partition).GetAwaiter().GetResult();
+            Flush(hour, partition);
         }
     }
 
     /// <summary>Writes what is buffered, completes (renames) every part file, and returns their final paths.</summary>
-    public async Task<List<string>> CompleteAsync()
+    public Task<List<string>> CompleteAsync()
     {
         var paths = new List<string>(_partitions.Count);
         foreach ((long hour, Partition partition) in _partitions)
         {
             if (partition.Buffer is { Count: > 0 })
             {
-                await FlushAsync(hour, partition);
+                Flush(hour, partition);
             }
             if (partition.File is not null)
             {
-                await partition.File.CompleteAsync();
+                partition.File.Complete();
                 paths.Add(partition.File.FinalPath);
             }
         }
-        return paths;
+        return Task.FromResult(paths);
     }
 
     private Partition Find(long hour)
@@ -123,7 +120,7 @@ internal sealed class PacketFileSink : IAsyncDisposable
         {
             if (oldest.Buffer!.Count > 0)
             {
-                FlushAsync(oldestHour, oldest).GetAwaiter().GetResult();
+                Flush(oldestHour, oldest);
             }
             PacketRowBuffer reused = oldest.Buffer;
             oldest.Buffer = null;
@@ -132,24 +129,21 @@ internal sealed class PacketFileSink : IAsyncDisposable
         return _pool.TryTake(out PacketRowBuffer? buffer) ? buffer : new PacketRowBuffer(_options.PacketRowGroupRows);
     }
 
-    private async Task FlushAsync(long hour, Partition partition)
+    private void Flush(long hour, Partition partition)
     {
         _cancel.ThrowIfCancellationRequested();
-        partition.File ??= await PartFile.CreateAsync(DatasetLayout.PartitionDirectory(_output, DatasetLayout.Packets, hour),
-            DatasetLayout.PartName(_batch, _fileIndex), PacketRowBuffer.Schema, _options.Parquet, _cancel);
-        await partition.Buffer!.WriteRowGroupAsync(partition.File.Writer, _cancel);
+        partition.File ??= PartFile.Create(DatasetLayout.PartitionDirectory(_output, DatasetLayout.Packets, hour),
+            DatasetLayout.PartName(_batch, _fileIndex), Output.PacketColumns.Columns, _options);
+        partition.Buffer!.WriteRowGroup(partition.File.Writer);
         FaultInjection.Pause("row-group");
     }
 
     /// <summary>Returns the buffers to the pool and removes unfinished temporary files.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         foreach (Partition partition in _partitions.Values)
         {
-            if (partition.File is not null)
-            {
-                await partition.File.DisposeAsync();
-            }
+            partition.File?.Dispose();
             if (partition.Buffer is not null)
             {
                 partition.Buffer.Clear();
@@ -157,5 +151,6 @@ internal sealed class PacketFileSink : IAsyncDisposable
             }
         }
         _partitions.Clear();
+        return ValueTask.CompletedTask;
     }
 }

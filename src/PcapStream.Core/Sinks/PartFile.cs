@@ -1,25 +1,21 @@
-using Parquet;
-using Parquet.Schema;
+using PcapStream.Output;
+using PcapStream.Sinks.Parquet;
 using PcapStream.Streaming;
 
 namespace PcapStream.Sinks;
 
 /// <summary>
 /// One Parquet file being written: under a hidden temporary name in its partition folder, fsynced and renamed to
-/// its final name by <see cref="CompleteAsync"/>, so a reader never sees a partial file.
+/// its final name by <see cref="Complete"/>, so a reader never sees a partial file.
 /// </summary>
-internal sealed class PartFile : IAsyncDisposable
+internal sealed class PartFile : IDisposable
 {
     private readonly FileStream _stream;
     private readonly string _tempPath;
     private bool _completed;
-    private bool _writerClosed; // the footer is written once, even when completing failed half-way
 
-    private readonly HashSet<string> _timestampColumns;
-
-    private PartFile(FileStream stream, ParquetWriter writer, string tempPath, string finalPath, HashSet<string> timestampColumns)
+    private PartFile(FileStream stream, ParquetFileWriter writer, string tempPath, string finalPath)
     {
-        _timestampColumns = timestampColumns;
         _stream = stream;
         Writer = writer;
         _tempPath = tempPath;
@@ -27,49 +23,36 @@ internal sealed class PartFile : IAsyncDisposable
     }
 
     /// <summary>The Parquet writer; add row groups to it.</summary>
-    public ParquetWriter Writer { get; }
+    public ParquetFileWriter Writer { get; }
 
     /// <summary>Where the file will be once complete.</summary>
     public string FinalPath { get; }
 
     /// <summary>Creates the partition folder and the temporary file.</summary>
-    public static async Task<PartFile> CreateAsync(string directory, string name, ParquetSchema schema, ParquetOptions options, CancellationToken cancel)
+    public static PartFile Create(string directory, string name, IReadOnlyList<ColumnDefinition> columns, SinkOptions options)
     {
         CreateDurably(directory);
         string temp = Path.Combine(directory, "." + name + ".tmp");
-        var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         try
         {
-            ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream, options, append: false, cancel);
-            var timestamps = new HashSet<string>(StringComparer.Ordinal);
-            foreach (DataField field in schema.DataFields)
-            {
-                if (field is DateTimeDataField)
-                {
-                    timestamps.Add(field.Name);
-                }
-            }
-            return new PartFile(stream, writer, temp, Path.Combine(directory, name), timestamps);
+            return new PartFile(stream, new ParquetFileWriter(stream, columns, options.Codec, options.PageBytes), temp, Path.Combine(directory, name));
         }
         catch
         {
-            await stream.DisposeAsync();
+            stream.Dispose();
             File.Delete(temp);
             throw;
         }
     }
 
     /// <summary>Finishes the file (footer), flushes it to disk and renames it to its final name (replacing one left by an earlier attempt).</summary>
-    public async Task CompleteAsync()
+    public void Complete()
     {
-        if (_timestampColumns.Count > 0)
-        {
-            TimestampStatistics.Fix(Writer, _timestampColumns);
-        }
-        _writerClosed = true;
-        await Writer.DisposeAsync();
+        Writer.Complete();
+        Writer.Dispose();
         _stream.Flush(flushToDisk: true);
-        await _stream.DisposeAsync();
+        _stream.Dispose();
         FaultInjection.Pause("part-rename");
         File.Move(_tempPath, FinalPath, overwrite: true);
         // The rename is durable only once the folder is flushed; the commit that lists this file comes later.
@@ -98,25 +81,21 @@ internal sealed class PartFile : IAsyncDisposable
     }
 
     /// <summary>Abandons an unfinished file: its temporary is removed.</summary>
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
         if (_completed)
         {
             return;
         }
-        if (!_writerClosed)
+        Writer.Dispose();
+        try
         {
-            _writerClosed = true;
-            try
-            {
-                await Writer.DisposeAsync();
-            }
-            catch (IOException)
-            {
-                // Disk full while writing the footer of a file we are throwing away anyway.
-            }
+            _stream.Dispose();
         }
-        await _stream.DisposeAsync();
+        catch (IOException)
+        {
+            // Disk full while flushing the buffered tail of a file we are throwing away anyway.
+        }
         File.Delete(_tempPath);
     }
 }

@@ -1,4 +1,5 @@
 using Parquet;
+using PcapStream.Sinks.Parquet;
 
 namespace PcapStream.Sinks;
 
@@ -6,9 +7,10 @@ namespace PcapStream.Sinks;
 public sealed record SinkOptions
 {
     /// <summary>
-    /// Rows per packets row group. 64 Ki rows is ~31 MB of column buffers (about 480 B a row across the 45 typed
-    /// columns) per buffered partition, at most two per decoding core: memory stays bounded whatever the input
-    /// size, and a row group is still 3-5 MB compressed, large enough for good compression and pruning.
+    /// Rows per packets row group. 64 Ki rows is ~15 MB of column buffers (about 230 B a row across the 45
+    /// columns: dense values, a level byte per nullable column, a dictionary index per string) per buffered
+    /// partition, at most two per decoding core: memory stays bounded whatever the input size, and a row group
+    /// is still 2-4 MB compressed, large enough for good compression and pruning.
     /// </summary>
     public int PacketRowGroupRows { get; init; } = TestRowGroupRows ?? 65_536;
 
@@ -19,20 +21,23 @@ public sealed record SinkOptions
     /// <summary>Rows per flows row group.</summary>
     public int FlowRowGroupRows { get; init; } = 262_144;
 
+    /// <summary>Target uncompressed size of a data page in bytes (1 MiB; smaller pages only cost headers).</summary>
+    public int PageBytes { get; init; } = 1 << 20;
+
     /// <summary>False turns the packets dataset off (flows only).</summary>
     public bool WritePackets { get; init; } = true;
 
-    /// <summary>Compression codec: snappy (default: 1.6x faster end to end than zstd in bench/ingest.sh) or zstd (smaller).</summary>
+    /// <summary>
+    /// Compression codec: snappy (default: faster end to end) or zstd (smaller, level 1), or none. The type is
+    /// Parquet.Net's enum only because the command line already maps names to it; the writer is PcapStream's own.
+    /// </summary>
     public CompressionMethod Compression { get; init; } = CompressionMethod.Snappy;
 
-    internal ParquetOptions Parquet => new()
+    internal Codec Codec => Compression switch
     {
-        CompressionMethod = Compression,
-        // Fastest level: the job must keep up with the capture; zstd's fastest level still beats snappy on size.
-        CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
-        // Parquet.Net pools its page streams without limit by default ("indistinguishable from a memory leak",
-        // its own docs say): cap what the pool keeps between row groups.
-        MaximumSmallPoolFreeBytes = 16 << 20,
-        MaximumLargePoolFreeBytes = 64 << 20,
+        CompressionMethod.Snappy => Codec.Snappy,
+        CompressionMethod.Zstd => Codec.Zstd,
+        CompressionMethod.None => Codec.Uncompressed,
+        _ => throw new NotSupportedException($"compression {Compression} is not supported (snappy, zstd or none)."),
     };
 }

@@ -29,17 +29,13 @@ internal static class FileDecoder
     // A power of two: the check is a mask test.
     private const int CancelCheckEvery = 8192;
 
-    [ThreadStatic]
-    private static AddressTextCache? t_addresses;
-
     public static FileResult Decode(SourceFile source, bool mapped, int fileIndex, long batch, string output, FlowSettings flowSettings,
         SinkOptions sinkOptions, ConcurrentBag<PacketRowBuffer> buffers, Action<long>? progress, CancellationToken cancel)
     {
         var result = new FileResult { Source = source };
         var builder = new FileFlowBuilder(flowSettings, source.Relative);
-        AddressTextCache addresses = t_addresses ??= new AddressTextCache();
         PacketFileSink? sink = sinkOptions.WritePackets
-            ? new PacketFileSink(output, batch, fileIndex, sinkOptions, buffers, addresses, cancel)
+            ? new PacketFileSink(output, batch, fileIndex, sinkOptions, buffers, cancel)
             : null;
         try
         {

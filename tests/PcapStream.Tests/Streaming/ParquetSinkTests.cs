@@ -10,7 +10,7 @@ public class ParquetSinkTests
         string input = dirs.Sub("in"), output = dirs.Sub("out");
         SampleCaptureGenerator.Generate(input, new SampleOptions { Sensors = 2, Minutes = 4, Flows = 400 });
         using var job = new StreamingJob(
-            EndToEndTests.OnceOptions(input, output) with { Sinks = new Sinks.SinkOptions { WritePackets = packets } }, TextWriter.Null);
+            EndToEndTests.OnceOptions(input, output) with { Sinks = new PcapStream.Sinks.SinkOptions { WritePackets = packets } }, TextWriter.Null);
         job.Run(CancellationToken.None);
         return output;
     }

@@ -1,0 +1,221 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using PcapStream.Output;
+
+namespace PcapStream.Sinks.Parquet;
+
+/// <summary>
+/// A fixed-width column: INT64 (also TIMESTAMP in µs), INT32, DOUBLE, or BOOLEAN (stored as bytes 0/1, written
+/// bit-packed). Values are kept dense (only non-null ones), so a page's values are one memory copy; nullable
+/// columns keep a definition level (0/1) per row. Encoding is PLAIN; statistics are the exact min/max of the
+/// chunk (vectorised), and the null count.
+/// </summary>
+internal sealed class NumericColumn<T> : ColumnBuffer
+    where T : unmanaged, INumber<T>, IMinMaxValue<T>
+{
+    private readonly T[] _values;
+    private readonly byte[]? _defs;
+    private readonly bool _boolean;
+    private int _rows, _count;
+
+    public NumericColumn(ColumnDefinition definition, int capacity)
+        : base(definition)
+    {
+        _boolean = definition.Type == ColumnType.Boolean;
+        int expected = definition.Type switch
+        {
+            ColumnType.Int64 or ColumnType.Timestamp or ColumnType.Double => 8,
+            ColumnType.Int32 => 4,
+            ColumnType.Boolean => 1,
+            _ => 0,
+        };
+        if (expected != Unsafe.SizeOf<T>() || (definition.Type == ColumnType.Double) != (typeof(T) == typeof(double)))
+        {
+            throw new InvalidOperationException($"column '{definition.Name}' ({definition.Type}) cannot be buffered as {typeof(T).Name}.");
+        }
+        _values = new T[capacity];
+        _defs = definition.Nullable ? new byte[capacity] : null;
+    }
+
+    public override int Rows => _rows;
+
+    public override void Reset() => _rows = _count = 0;
+
+    /// <summary>Appends a value (non-null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(T value)
+    {
+        _values[_count++] = value;
+        if (_defs is not null)
+        {
+            _defs[_rows] = 1;
+        }
+        _rows++;
+    }
+
+    /// <summary>Appends <paramref name="value"/> when <paramref name="present"/>, else null (nullable columns only). Branch-free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(bool present, T value)
+    {
+        byte d = present ? (byte)1 : (byte)0;
+        _defs![_rows++] = d;
+        _values[_count] = value; // overwritten by the next value when null
+        _count += d;
+    }
+
+    /// <summary>Appends a null (nullable columns only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddNull() => _defs![_rows++] = 0;
+
+    /// <summary>
+    /// Fills this column from <paramref name="source"/> (same rows and nulls) with <paramref name="map"/> applied to
+    /// each value: derived columns (the TCP flag bits from <c>tcpFlags</c>, µs and ms from ns) are computed here,
+    /// once per row group in a tight loop, instead of filled per packet.
+    /// </summary>
+    public void DeriveFrom<TSource, TMap>(NumericColumn<TSource> source, TMap map)
+        where TSource : unmanaged, INumber<TSource>, IMinMaxValue<TSource>
+        where TMap : struct, IValueMap<TSource, T>
+    {
+        if (source._defs is not null)
+        {
+            source._defs.AsSpan(0, source._rows).CopyTo(_defs);
+        }
+        ReadOnlySpan<TSource> from = source._values.AsSpan(0, source._count);
+        Span<T> to = _values.AsSpan(0, from.Length);
+        for (int i = 0; i < from.Length; i++)
+        {
+            to[i] = map.Map(from[i]);
+        }
+        _rows = source._rows;
+        _count = source._count;
+    }
+
+    public override void WriteChunk(ParquetFileWriter writer)
+    {
+        writer.BeginColumn();
+        int perPage = RowsPerPage(writer, _boolean ? 1 : Unsafe.SizeOf<T>() * 8);
+        int start = 0, v = 0;
+        do
+        {
+            int end = Math.Min(_rows, start + perPage);
+            ByteSink page = writer.Page;
+            int values = end - start;
+            if (_defs is not null)
+            {
+                ReadOnlySpan<byte> levels = _defs.AsSpan(start, end - start);
+                WriteLevels(levels, 1, page);
+                values = levels.Count((byte)1);
+            }
+            ReadOnlySpan<T> slice = _values.AsSpan(v, values);
+            if (_boolean)
+            {
+                WriteBits(MemoryMarshal.AsBytes(slice), page);
+            }
+            else
+            {
+                page.Write(MemoryMarshal.AsBytes(slice));
+            }
+            v += values;
+            writer.WriteDataPage(end - start, ValueEncoding.Plain);
+            start = end;
+        }
+        while (start < _rows);
+        writer.EndColumn(_rows, ValueEncoding.Plain, Statistics());
+    }
+
+    // PLAIN booleans: one bit each, least significant bit first.
+    private static void WriteBits(ReadOnlySpan<byte> bools, ByteSink page)
+    {
+        int bytes = (bools.Length + 7) >> 3;
+        Span<byte> dst = page.GetSpan(bytes);
+        for (int b = 0; b < bytes; b++)
+        {
+            int o = b * 8, n = Math.Min(8, bools.Length - o);
+            int x = 0;
+            for (int k = 0; k < n; k++)
+            {
+                x |= bools[o + k] << k;
+            }
+            dst[b] = (byte)x;
+        }
+        page.Advance(bytes);
+    }
+
+    private ColumnStatistics Statistics()
+    {
+        long nulls = _rows - _count;
+        if (_count == 0)
+        {
+            return new ColumnStatistics(nulls, null, null, Legacy: true);
+        }
+        (T min, T max) = MinMax(_values.AsSpan(0, _count));
+        return new ColumnStatistics(nulls, Bytes(min), Bytes(max), Legacy: true);
+    }
+
+    private static byte[] Bytes(T value)
+    {
+        var bytes = new byte[Unsafe.SizeOf<T>()];
+        MemoryMarshal.Write(bytes, in value);
+        return bytes;
+    }
+
+    /// <summary>Min and max of a non-empty span (NaN is skipped for doubles, as the Parquet spec asks).</summary>
+    internal static (T Min, T Max) MinMax(ReadOnlySpan<T> values)
+    {
+        T min = T.MaxValue, max = T.MinValue;
+        int i = 0;
+        if (typeof(T) != typeof(double) && Vector.IsHardwareAccelerated && Vector<T>.IsSupported && values.Length >= Vector<T>.Count)
+        {
+            var vmin = new Vector<T>(min);
+            var vmax = new Vector<T>(max);
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(values[i..]);
+                vmin = Vector.Min(vmin, v);
+                vmax = Vector.Max(vmax, v);
+            }
+            for (int k = 0; k < Vector<T>.Count; k++)
+            {
+                min = T.Min(min, vmin[k]);
+                max = T.Max(max, vmax[k]);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            T v = values[i];
+            if (T.IsNaN(v))
+            {
+                continue;
+            }
+            if (v < min)
+            {
+                min = v;
+            }
+            if (v > max)
+            {
+                max = v;
+            }
+        }
+        return (min, max);
+    }
+}
+
+/// <summary>A value transform for <see cref="NumericColumn{T}.DeriveFrom"/> (a struct, so the loop inlines it).</summary>
+internal interface IValueMap<TFrom, TTo>
+{
+    /// <summary>The derived value.</summary>
+    TTo Map(TFrom value);
+}
+
+/// <summary>Bit <see cref="Bit"/> of a flags value as a boolean byte.</summary>
+internal readonly record struct BitOf(int Bit) : IValueMap<int, byte>
+{
+    public byte Map(int value) => (byte)((value >> Bit) & 1);
+}
+
+/// <summary>Floor division (ns to µs or ms, also before 1970).</summary>
+internal readonly record struct FloorDivide(long Divisor) : IValueMap<long, long>
+{
+    public long Map(long value) => Utf8Format.FloorDiv(value, Divisor);
+}

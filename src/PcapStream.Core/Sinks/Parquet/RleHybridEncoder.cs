@@ -1,0 +1,117 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace PcapStream.Sinks.Parquet;
+
+/// <summary>
+/// Parquet's RLE / bit-packed hybrid encoding (definition and repetition levels, dictionary indices). Runs of 8 or
+/// more equal values (beyond what aligns the pending bit-packed groups) become RLE runs; everything else is
+/// bit-packed in groups of 8, at most 63 groups per run (the limit parquet-mr keeps, so every reader accepts it).
+/// A column without nulls is one RLE run: its levels cost a few bytes per page.
+/// </summary>
+internal static class RleHybridEncoder
+{
+    private const int MaxGroupsPerRun = 63;
+
+    /// <summary>Bits needed for values up to <paramref name="max"/> (0 for 0).</summary>
+    public static int BitWidth(int max) => max == 0 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)max);
+
+    /// <summary>Appends <paramref name="values"/> encoded with <paramref name="bitWidth"/> bits each (1..32).</summary>
+    public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, ByteSink sink)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        int n = values.Length, i = 0, pending = 0; // pending values (bit-packed, not yet written) end at i
+        while (i < n)
+        {
+            T v = values[i];
+            int run;
+            if (i + 1 < n && values[i + 1] != v)
+            {
+                run = 1; // the common case for indices of interleaved flows: no vectorised search for it
+            }
+            else
+            {
+                run = values[i..].IndexOfAnyExcept(v);
+                if (run < 0)
+                {
+                    run = n - i;
+                }
+            }
+            int align = (8 - (pending & 7)) & 7;
+            if (run - align >= 8)
+            {
+                // Complete the pending groups with the run's first values, write them, then the rest as one RLE run.
+                pending += align;
+                i += align;
+                run -= align;
+                FlushPacked(values.Slice(i - pending, pending), bitWidth, sink);
+                pending = 0;
+                WriteRle(int.CreateTruncating(v), run, bitWidth, sink);
+                i += run;
+            }
+            else
+            {
+                pending += run;
+                i += run;
+                if (pending >= MaxGroupsPerRun * 8)
+                {
+                    int whole = pending & ~7;
+                    FlushPacked(values.Slice(i - pending, whole), bitWidth, sink);
+                    pending -= whole;
+                }
+            }
+        }
+        if (pending > 0)
+        {
+            FlushPacked(values.Slice(n - pending, pending), bitWidth, sink);
+        }
+    }
+
+    private static void WriteRle(int value, int count, int bitWidth, ByteSink sink)
+    {
+        sink.WriteVarint((ulong)count << 1);
+        int bytes = (bitWidth + 7) >> 3;
+        for (int b = 0; b < bytes; b++)
+        {
+            sink.WriteByte((byte)(value >> (8 * b)));
+        }
+    }
+
+    // Bit-packed runs of up to 63 groups of 8 values; the last group of the page is padded with zeros (readers
+    // stop at the page's value count).
+    private static void FlushPacked<T>(ReadOnlySpan<T> values, int bitWidth, ByteSink sink)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        int start = 0;
+        while (start < values.Length)
+        {
+            int count = Math.Min(values.Length - start, MaxGroupsPerRun * 8);
+            int groups = (count + 7) >> 3;
+            sink.WriteVarint(((ulong)groups << 1) | 1);
+            Span<byte> dst = sink.GetSpan(groups * bitWidth);
+            PackBits(values.Slice(start, count), bitWidth, dst, groups * 8);
+            sink.Advance(groups * bitWidth);
+            start += count;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackBits<T>(ReadOnlySpan<T> values, int bitWidth, Span<byte> dst, int padded)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        ulong acc = 0;
+        int bits = 0, o = 0;
+        for (int k = 0; k < padded; k++)
+        {
+            ulong x = k < values.Length ? ulong.CreateTruncating(values[k]) : 0;
+            acc |= x << bits;
+            bits += bitWidth;
+            while (bits >= 8)
+            {
+                dst[o++] = (byte)acc;
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+    }
+}

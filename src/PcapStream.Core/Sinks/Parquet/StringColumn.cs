@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using PcapStream.Decoding;
+using PcapStream.Output;
+
+namespace PcapStream.Sinks.Parquet;
+
+/// <summary>
+/// A STRING column, dictionary-encoded: each row stores a dictionary index; the dictionary holds each distinct
+/// value's UTF-8 once per row group. Keys avoid text work per row: strings are keyed by REFERENCE (the sensor,
+/// file, protocol, tunnel and anomaly names and a flow's Community ID are shared instances; an equal string under
+/// another reference only costs a duplicate dictionary entry, which Parquet allows), addresses by their 16 bytes
+/// (<see cref="AddressTable"/>), so text is produced once per distinct value. When the dictionary would not pay
+/// (larger than <see cref="DictionaryLimitBytes"/>, or more than half the values distinct, e.g. flow ids) the
+/// chunk falls back to PLAIN from the same buffers.
+/// </summary>
+internal sealed class StringColumn : ColumnBuffer
+{
+    /// <summary>Dictionary size above which a chunk is written PLAIN (the usual 1 MB dictionary page limit).</summary>
+    public const int DictionaryLimitBytes = 1 << 20;
+
+    private readonly int[] _indices;
+    private readonly byte[]? _defs;
+    private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
+    private readonly AddressTable _addresses = new();
+    private readonly int _dictionaryLimit;
+    private byte[] _arena = new byte[1 << 16];
+    private int[] _offsets = new int[1024]; // entry k is _arena[_offsets[k].._offsets[k + 1]]
+    private int _arenaLength, _entries, _rows, _count;
+    private string? _lastString;
+    private int _lastIndex;
+
+    public StringColumn(ColumnDefinition definition, int capacity, int dictionaryLimitBytes = DictionaryLimitBytes)
+        : base(definition)
+    {
+        _indices = new int[capacity];
+        _defs = definition.Nullable ? new byte[capacity] : null;
+        _dictionaryLimit = dictionaryLimitBytes;
+    }
+
+    public override int Rows => _rows;
+
+    /// <summary>Distinct entries in the current row group's dictionary.</summary>
+    public int Entries => _entries;
+
+    public override void Reset()
+    {
+        _rows = _count = _entries = _arenaLength = 0;
+        _byReference.Clear();
+        _addresses.Clear();
+        _lastString = null;
+    }
+
+    /// <summary>Appends a string (null appends null; the column must be nullable then).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(string? value)
+    {
+        if (value is null)
+        {
+            AddNull();
+            return;
+        }
+        Push(ReferenceEquals(value, _lastString) ? _lastIndex : IndexOf(value));
+    }
+
+    /// <summary>
+    /// Appends an address as the <c>packets</c> command prints it (<see cref="Utf8Format.TryWriteIp"/>): dotted
+    /// quad when <paramref name="asIPv4"/> and the address is IPv4(-mapped), else RFC 5952.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddAddress(IpAddress16 address, bool asIPv4)
+    {
+        bool v4 = address.IsIPv4;
+        if (v4 && !asIPv4)
+        {
+            // A v4-mapped address inside an IPv6 header: IPv6 text, so not under the address's key (rare).
+            Push(NewEntry(address, false));
+            return;
+        }
+        int index = _addresses.Find(address, out int slot);
+        if (index < 0)
+        {
+            index = NewEntry(address, v4);
+            _addresses.Add(address, slot, index);
+        }
+        Push(index);
+    }
+
+    /// <summary>Appends a null (nullable columns only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddNull() => _defs![_rows++] = 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Push(int index)
+    {
+        _indices[_count++] = index;
+        if (_defs is not null)
+        {
+            _defs[_rows] = 1;
+        }
+        _rows++;
+    }
+
+    private int IndexOf(string value)
+    {
+        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byReference, value, out bool exists);
+        if (!exists)
+        {
+            int n = Encoding.UTF8.GetByteCount(value);
+            Span<byte> dst = Reserve(n);
+            Encoding.UTF8.GetBytes(value, dst);
+            slot = Commit(n);
+        }
+        _lastString = value;
+        _lastIndex = slot;
+        return slot;
+    }
+
+    private int NewEntry(IpAddress16 address, bool asIPv4)
+    {
+        Span<byte> dst = Reserve(Utf8Format.MaxIpLength);
+        Utf8Format.TryWriteIp(address, asIPv4, dst, out int n);
+        return Commit(n);
+    }
+
+    private Span<byte> Reserve(int bytes)
+    {
+        if (_arena.Length - _arenaLength < bytes)
+        {
+            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + bytes));
+        }
+        return _arena.AsSpan(_arenaLength, bytes);
+    }
+
+    private int Commit(int bytes)
+    {
+        if (_entries + 2 > _offsets.Length)
+        {
+            Array.Resize(ref _offsets, _offsets.Length * 2);
+        }
+        _offsets[_entries] = _arenaLength;
+        _arenaLength += bytes;
+        _offsets[_entries + 1] = _arenaLength;
+        return _entries++;
+    }
+
+    private ReadOnlySpan<byte> Entry(int k) => _arena.AsSpan(_offsets[k], _offsets[k + 1] - _offsets[k]);
+
+    public override void WriteChunk(ParquetFileWriter writer)
+    {
+        writer.BeginColumn();
+        bool dictionary = _entries > 0 && _arenaLength <= _dictionaryLimit && _entries <= _count / 2 + 64;
+        int bitWidth = Math.Max(1, RleHybridEncoder.BitWidth(_entries - 1));
+        if (dictionary)
+        {
+            ByteSink page = writer.Page;
+            for (int k = 0; k < _entries; k++)
+            {
+                ReadOnlySpan<byte> e = Entry(k);
+                page.WriteInt32LittleEndian(e.Length);
+                page.Write(e);
+            }
+            writer.WriteDictionaryPage(_entries);
+        }
+        int averageBits = _entries == 0 ? 32 : (int)Math.Min(1 << 20, 32 + _arenaLength * 8L / _entries);
+        int perPage = RowsPerPage(writer, dictionary ? bitWidth : averageBits);
+        int start = 0, v = 0;
+        do
+        {
+            int end = Math.Min(_rows, start + perPage);
+            ByteSink page = writer.Page;
+            int values = end - start;
+            if (_defs is not null)
+            {
+                ReadOnlySpan<byte> levels = _defs.AsSpan(start, end - start);
+                WriteLevels(levels, 1, page);
+                values = levels.Count((byte)1);
+            }
+            ReadOnlySpan<int> indices = _indices.AsSpan(v, values);
+            if (dictionary)
+            {
+                page.WriteByte((byte)bitWidth);
+                RleHybridEncoder.Encode(indices, bitWidth, page);
+            }
+            else
+            {
+                foreach (int k in indices)
+                {
+                    ReadOnlySpan<byte> e = Entry(k);
+                    page.WriteInt32LittleEndian(e.Length);
+                    page.Write(e);
+                }
+            }
+            v += values;
+            writer.WriteDataPage(end - start, dictionary ? ValueEncoding.RleDictionary : ValueEncoding.Plain);
+            start = end;
+        }
+        while (start < _rows);
+        writer.EndColumn(_rows, dictionary ? ValueEncoding.RleDictionary : ValueEncoding.Plain, Statistics());
+    }
+
+    // Min/max over the dictionary entries (every entry is used), compared as unsigned bytes: UTF-8 byte order is
+    // code point order, the order Parquet defines for STRING.
+    private ColumnStatistics Statistics()
+    {
+        long nulls = _rows - _count;
+        if (_entries == 0)
+        {
+            return new ColumnStatistics(nulls, null, null, Legacy: false);
+        }
+        int min = 0, max = 0;
+        for (int k = 1; k < _entries; k++)
+        {
+            ReadOnlySpan<byte> e = Entry(k);
+            if (e.SequenceCompareTo(Entry(min)) < 0)
+            {
+                min = k;
+            }
+            if (e.SequenceCompareTo(Entry(max)) > 0)
+            {
+                max = k;
+            }
+        }
+        return new ColumnStatistics(nulls, Entry(min).ToArray(), Entry(max).ToArray(), Legacy: false);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using PcapStream.Output;
+
+namespace PcapStream.Sinks.Parquet;
+
+/// <summary>
+/// A required LIST&lt;STRING&gt; column (the flows' <c>files</c>), standard 3-level structure. Per element: a
+/// repetition level (0 starts a row, 1 continues it) and a definition level (1 = an element; 0 = an empty list,
+/// which has no element). Elements are PLAIN: the column is small (one short list per flow). Pages end at row
+/// boundaries.
+/// </summary>
+internal sealed class StringListColumn(ColumnDefinition definition, int capacity) : ColumnBuffer(definition)
+{
+    private string[] _elements = new string[capacity];
+    private byte[] _reps = new byte[capacity], _defs = new byte[capacity];
+    private int _levels, _values, _rows;
+
+    public override int Rows => _rows;
+
+    public override void Reset()
+    {
+        Array.Clear(_elements, 0, _values);
+        _levels = _values = _rows = 0;
+    }
+
+    /// <summary>Appends one row's list (its elements in order; an empty list is allowed).</summary>
+    public void Add(IReadOnlyList<string> items)
+    {
+        Ensure(Math.Max(1, items.Count));
+        if (items.Count == 0)
+        {
+            _reps[_levels] = 0;
+            _defs[_levels++] = 0;
+        }
+        for (int k = 0; k < items.Count; k++)
+        {
+            _reps[_levels] = k == 0 ? (byte)0 : (byte)1;
+            _defs[_levels++] = 1;
+            _elements[_values++] = items[k];
+        }
+        _rows++;
+    }
+
+    private void Ensure(int more)
+    {
+        if (_levels + more > _reps.Length)
+        {
+            int size = Math.Max(_reps.Length * 2, _levels + more);
+            Array.Resize(ref _reps, size);
+            Array.Resize(ref _defs, size);
+        }
+        if (_values + more > _elements.Length)
+        {
+            Array.Resize(ref _elements, Math.Max(_elements.Length * 2, _values + more));
+        }
+    }
+
+    public override void WriteChunk(ParquetFileWriter writer)
+    {
+        writer.BeginColumn();
+        int perPage = RowsPerPage(writer, 64 * 8);
+        int start = 0, v = 0;
+        do
+        {
+            int end = Math.Min(_levels, start + perPage);
+            while (end < _levels && _reps[end] != 0)
+            {
+                end++; // a row's elements stay on one page
+            }
+            ByteSink page = writer.Page;
+            WriteLevels(_reps.AsSpan(start, end - start), 1, page);
+            WriteLevels(_defs.AsSpan(start, end - start), 1, page);
+            int values = _defs.AsSpan(start, end - start).Count((byte)1);
+            for (int k = v; k < v + values; k++)
+            {
+                string s = _elements[k];
+                int n = Encoding.UTF8.GetByteCount(s);
+                page.WriteInt32LittleEndian(n);
+                page.Advance(Encoding.UTF8.GetBytes(s, page.GetSpan(n)));
+            }
+            v += values;
+            writer.WriteDataPage(end - start, ValueEncoding.Plain);
+            start = end;
+        }
+        while (start < _levels);
+        // No min/max: nobody prunes by a list's elements, and the null count (no null lists) is what readers use.
+        writer.EndColumn(_levels, ValueEncoding.Plain, new ColumnStatistics(0, null, null, Legacy: false));
+    }
+}
