@@ -31,7 +31,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
     // The head-run log in fixed chunks: appending never copies what is already logged.
     private LogEntry[][] _log = [LogChunkPool.Rent()];
     private int _logCount;
-    private EndedEntry[] _ended = new EndedEntry[256];
+    private EndedEntry[] _ended = EndedArrayPool.Rent();
     private int _endedCount;
     private long _watermark = long.MinValue;
     private long _nextSweep = long.MinValue;

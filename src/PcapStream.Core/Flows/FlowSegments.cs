@@ -46,16 +46,18 @@ public sealed partial class FileFlowSegments
     /// <summary>True once a stitcher has consumed these segments (they can be stitched once).</summary>
     internal bool Stitched { get; private set; }
 
-    /// <summary>Marks the segments consumed and hands the log chunks back for the next file's builder.</summary>
-    internal void ReleaseLog()
+    /// <summary>Marks the segments consumed and hands the log chunks and the ended array back for the next file's builder.</summary>
+    internal void Release()
     {
         Stitched = true;
         LogEntry[][] log = Log;
         Log = [];
         LogChunkPool.Return(log);
+        EndedArrayPool.Return(Ended);
+        Ended = [];
     }
     internal int LogCount { get; }
-    internal EndedEntry[] Ended { get; }
+    internal EndedEntry[] Ended { get; private set; }
     internal int EndedCount { get; }
     internal OpenEntry[] Open { get; }
     internal long Evicted { get; }

@@ -108,7 +108,6 @@ public sealed partial class FlowStitcher
             }
         }
         segments.ReplayedPackets = replayed;
-        segments.ReleaseLog();
 
         // 3. Flows the builder ended are final, the speculative ones unless their head run was replayed.
         EndedEntry[] endedEntries = segments.Ended;
@@ -154,6 +153,8 @@ public sealed partial class FlowStitcher
             e.List = 255;
             _table.MoveToTail(slot, e.IsClosed && e.Mode == EntryMode.Flow ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
         }
+
+        segments.Release();
 
         if (segments.LastPacketNanos > _watermark)
         {

@@ -45,3 +45,44 @@ internal static class LogChunkPool
         }
     }
 }
+
+/// <summary>
+/// The per-file builders' arrays of ended flows (~170 B per flow, a few MB per 100 MB file), recycled like the log
+/// chunks: the stitcher hands a file's array back once read; a builder starts with any pooled one (files of a
+/// stream are alike in size, so it rarely grows). At most <see cref="MaxPooled"/> are kept.
+/// </summary>
+internal static class EndedArrayPool
+{
+    public const int MaxPooled = 4;
+
+    private static readonly Lock s_lock = new();
+    private static readonly EndedEntry[][] s_free = new EndedEntry[MaxPooled][];
+    private static int s_count;
+
+    /// <summary>A pooled array (stale contents: entries are written before they are read), or a new one of 256.</summary>
+    public static EndedEntry[] Rent()
+    {
+        lock (s_lock)
+        {
+            if (s_count > 0)
+            {
+                EndedEntry[] array = s_free[--s_count];
+                s_free[s_count] = null!;
+                return array;
+            }
+        }
+        return new EndedEntry[256];
+    }
+
+    /// <summary>Takes back an array the caller no longer uses.</summary>
+    public static void Return(EndedEntry[] array)
+    {
+        lock (s_lock)
+        {
+            if (s_count < MaxPooled)
+            {
+                s_free[s_count++] = array;
+            }
+        }
+    }
+}
