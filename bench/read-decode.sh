@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process read+decode benchmark (issue 2): `pcapstream packets --count` on one core (taskset -c 0; through
-# ./pcapstream, so the Native AOT pcapstream-fast when clang is installed, see bench/aot.sh),
+# ./pcapstream, so the Native AOT program when clang is installed, see bench/aot.sh),
 # start-up included, next to `dd bs=1M` (reading the bytes: the limit) and `TZ=UTC tcpdump -nn -q -r`
 # on the same file in the same run, and `pcapstream flows --count` (read+decode+flows). Medians of RUNS runs
 # (default 5), page cache warm. Wall time is what the targets are stated in; CPU time (user+sys) is shown too

@@ -65,7 +65,7 @@ public static class QueryCommand
             try
             {
                 using DbDataReader reader = session.Execute(text);
-                WriteResult(reader, format, limit, outFile);
+                WriteResult(reader, format, limit, outFile, session.JsonColumns);
             }
             catch (DuckDBException e)
             {
@@ -80,7 +80,7 @@ public static class QueryCommand
         return ExitCodes.Success;
     }
 
-    private static void WriteResult(DbDataReader reader, string format, long? limit, string? outFile)
+    private static void WriteResult(DbDataReader reader, string format, long? limit, string? outFile, IReadOnlySet<string> jsonColumns)
     {
         string? temporary = outFile is null ? null : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outFile))!, "." + Path.GetFileName(outFile) + ".partial");
         Stream stream = temporary is null ? Console.OpenStandardOutput() : new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
@@ -97,7 +97,7 @@ public static class QueryCommand
                         }
                         break;
                     case "json":
-                        ResultWriters.WriteJsonLines(reader, stream, limit ?? -1);
+                        ResultWriters.WriteJsonLines(reader, stream, limit ?? -1, jsonColumns);
                         break;
                     case "parquet":
                         ParquetResultWriter.Write(reader, stream, limit ?? -1);

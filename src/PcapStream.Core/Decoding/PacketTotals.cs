@@ -8,7 +8,7 @@ namespace PcapStream.Decoding;
 /// Totals of <c>packets --count</c>: packets, wire bytes, captured bytes, packets per link type and per
 /// anomaly. Adding a packet is a few integer operations: no lookup, no allocation (link types are counted in a
 /// small array; the rare type beyond it goes to a dictionary). The read+decode+count loop lives here, in Core, so
-/// the <c>pcapstream</c> program and the Native AOT <c>pcapstream-fast</c> run one implementation.
+/// the JIT and the Native AOT builds of <c>pcapstream</c> run one implementation.
 /// </summary>
 public sealed class PacketTotals
 {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcapStream.Decoding;
 
 namespace PcapStream.Flows;
@@ -8,20 +9,30 @@ namespace PcapStream.Flows;
 /// <para>
 /// How exactness across files works: a key's packets from its first packet in the file up to its first idle
 /// gap (the "head run") may continue a flow of an earlier file, whose start, originator and close state only
-/// the stitcher knows; they are kept as a compact log (28 bytes per packet plus a key index) that the stitcher
-/// replays through the same flow rules as a single pass. After an idle gap a flow is certainly new, so the
-/// builder aggregates it itself: flows it ends are final; the one open at the end of the file is handed over.
+/// the stitcher knows. The builder counts every packet in its own table as a single pass would, assuming the
+/// key is new (a speculative result), and also keeps the head run as a compact log (32 bytes per packet). The
+/// stitcher replays the log only for the keys it still holds a flow (or a continuation) of: for every other key
+/// the replay would start from nothing and give exactly the builder's result, which it takes as is. Most keys of
+/// a file are new, so stitching costs a scan of the log plus the few flows that really cross a file boundary.
+/// After an idle gap a flow is certainly new: flows the builder ends after it are final either way.
 /// </para>
 /// </summary>
 public sealed partial class FileFlowBuilder : IFlowSink
 {
+    private const int LogChunkBits = 15, LogChunkSize = LogEntry.ChunkSize;
+
     private readonly FlowTable _table;
     private readonly FragmentTracker _fragments = new();
-    private readonly List<FlowKey> _keys = [];
-    private readonly List<string?> _communityIds = [];
-    private LogEntry[] _log = new LogEntry[1024];
+    // Per segment (key index): our own arrays, grown by doubling (no List<struct>: its code would be JIT-compiled
+    // at start-up, ReadyToRun cannot precompile BCL generics over this assembly's structs).
+    private SegmentInfo[] _segments = new SegmentInfo[1024];
+    private string?[] _communityIds = new string?[1024];
+    private int _segmentCount;
+    // The head-run log in fixed chunks: appending never copies what is already logged.
+    private LogEntry[][] _log = [LogChunkPool.Rent()];
     private int _logCount;
-    private readonly List<EndedEntry> _completed = [];
+    private EndedEntry[] _ended = EndedArrayPool.Rent();
+    private int _endedCount;
     private long _watermark = long.MinValue;
     private long _nextSweep = long.MinValue;
     private bool _done;
@@ -40,7 +51,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
     /// <summary>
     /// Adds one decoded packet. Returns the index of the segment it was counted in (use it with
     /// <see cref="CommunityIdOf"/> to label the packet), or -1 for packets that belong to no flow (no IP).
-    /// Allocates nothing per packet (the log grows by doubling).
+    /// Allocates nothing per packet (the log grows by chunks).
     /// </summary>
     public int Add(in DecodedPacket packet, long timestampNanos)
     {
@@ -54,136 +65,200 @@ public sealed partial class FileFlowBuilder : IFlowSink
         {
             dir = _fragments.Resolve(packet, timestampNanos, dir, ref key);
         }
-        if (timestampNanos > _watermark)
+        return Count(key, key.Hash(), FlowPacket.From(packet, timestampNanos, dir));
+    }
+
+    /// <summary>
+    /// Adds one captured frame. The common Ethernet frames (IPv4 TCP/UDP, IPv6 TCP: <see cref="FlowFastPath"/>) go
+    /// from their bytes straight to the flow table; only when <paramref name="decode"/> is false are they left
+    /// undecoded, and then only <paramref name="packet"/>.Anomaly is set (to None: those frames are exactly ones the
+    /// decoder decodes without anomaly). Every other frame, and every frame when <paramref name="decode"/> is true
+    /// (the caller writes packet rows), is decoded into <paramref name="packet"/> and added as by <see cref="Add(in DecodedPacket, long)"/>.
+    /// Returns the segment index, or -1 (no flow). The flows are the same either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Add(ReadOnlySpan<byte> frame, int linkType, int wireLength, long timestampNanos, ref DecodedPacket packet, bool decode)
+    {
+        if (!decode && linkType == 1 &&
+            FlowFastPath.TryEthernet(frame, wireLength, timestampNanos, out FlowKey key, out int hash, out FlowPacket p))
         {
-            _watermark = timestampNanos;
-            if (timestampNanos >= _nextSweep)
+            ObjectDisposedException.ThrowIf(_done, this);
+            packet.Anomaly = Anomaly.None;
+            return Count(key, hash, p);
+        }
+        PacketDecoder.Decode(frame, linkType, wireLength, ref packet);
+        return Add(packet, timestampNanos);
+    }
+
+    /// <summary>Counts one packet: a single pass's rules in the builder's table, plus the head-run log.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Count(in FlowKey key, int hash, in FlowPacket p)
+    {
+        long t = p.Time;
+        if (t > _watermark)
+        {
+            _watermark = t;
+            if (t >= _nextSweep)
             {
-                _table.Sweep(timestampNanos);
-                _nextSweep = timestampNanos + 1_000_000_000L;
+                _table.Sweep(t);
+                _nextSweep = t + 1_000_000_000L;
             }
         }
-        FlowPacket p = FlowPacket.From(packet, timestampNanos, dir);
-        int hash = key.Hash();
         int slot = _table.Find(key, hash);
         if (slot < 0)
         {
-            slot = _table.Insert(key, hash, timestampNanos);
-            ref FlowEntry fresh = ref _table[slot];
-            fresh.Mode = EntryMode.Head;
-            fresh.Tag = _keys.Count;
-            fresh.Last = timestampNanos;
-            _keys.Add(key);
-            _communityIds.Add(null);
-            Log(fresh.Tag, p);
-            _table.MoveToTail(slot, FlowTable.ListOf(key));
-            return fresh.Tag;
+            // A key not (or no longer) in the table: a new segment whose head run starts here.
+            slot = _table.InsertAt(~slot, key, hash, t);
+            int tag = NewSegment(key, hash, t);
+            _table[slot].Tag = tag;
+            Log(tag, p);
+            _table.Start(slot, p, continuation: false);
+            return tag;
         }
         ref FlowEntry e = ref _table[slot];
-        switch (e.Mode)
+        int segment = e.Tag;
+        ref SegmentInfo s = ref _segments[segment];
+        if (s.InHead)
         {
-            case EntryMode.Head when timestampNanos - e.Last <= _table.IdleOf(key):
-                Log(e.Tag, p);
-                if (timestampNanos > e.Last)
-                {
-                    e.Last = timestampNanos;
-                }
-                _table.MoveToTail(slot, FlowTable.ListOf(key));
-                break;
-            case EntryMode.Head:
-            case EntryMode.HeadEnded:
-                // After an idle gap any earlier flow of this key has ended: this one is certainly new.
-                _table.Start(slot, p, continuation: false);
-                break;
-            default:
+            if (t - s.HeadLast > _table.IdleOf(key))
+            {
+                // The head run ends at its first idle gap: any earlier flow of the key, the builder's or one of an
+                // earlier file, has ended by now, so from here on the builder's flows are final. Ending the
+                // speculative flow still counts as head-run (the sink files it as speculative).
                 _table.ContinueOrRestart(slot, p);
-                break;
+                s.InHead = false;
+                return segment;
+            }
+            if (t > s.HeadLast)
+            {
+                s.HeadLast = t;
+            }
+            Log(segment, p);
         }
-        return e.Tag;
+        _table.CountIn(slot, p);
+        return segment;
     }
 
+    private int NewSegment(in FlowKey key, int hash, long t)
+    {
+        if (_segmentCount == _segments.Length)
+        {
+            var grown = new SegmentInfo[_segments.Length * 2];
+            for (int i = 0; i < _segmentCount; i++)
+            {
+                grown[i] = _segments[i];
+            }
+            _segments = grown;
+            Array.Resize(ref _communityIds, grown.Length);
+        }
+        int tag = _segmentCount++;
+        _segments[tag] = new SegmentInfo { Key = key, Hash = hash, HeadLast = t, InHead = true };
+        return tag;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Log(int keyIndex, in FlowPacket p)
     {
-        if (_logCount == _log.Length)
+        int chunk = _logCount >> LogChunkBits;
+        if (chunk == _log.Length)
         {
-            // Uninitialised: the log reaches ~10 MB per 100 MB file and every slot is written before it is read,
-            // so zeroing each doubling (memset + page faults) was pure waste.
-            LogEntry[] grown = GC.AllocateUninitializedArray<LogEntry>(_log.Length * 2);
-            _log.AsSpan().CopyTo(grown);
-            _log = grown;
+            Array.Resize(ref _log, _log.Length * 2);
         }
-        _log[_logCount++] = new LogEntry { Key = keyIndex, Packet = p };
+        LogEntry[] entries = _log[chunk] ??= LogChunkPool.Rent();
+        ref LogEntry le = ref entries[_logCount & (LogChunkSize - 1)];
+        le.Key = keyIndex;
+        le.Packet = p;
+        _logCount++;
     }
 
-    /// <summary>Community ID v1 (seed 0) of the segment returned by <see cref="Add"/>; computed once per segment.</summary>
+    /// <summary>Community ID v1 (seed 0) of the segment returned by <see cref="Add(in DecodedPacket, long)"/>; computed once per segment.</summary>
     public string CommunityIdOf(int segment) =>
-        _communityIds[segment] ??= FlowIds.CommunityId(_keys[segment]);
+        _communityIds[segment] ??= FlowIds.CommunityId(_segments[segment].Key);
 
     /// <summary>Ends the file: returns its segments. The builder cannot be used afterwards.</summary>
     public FileFlowSegments Complete()
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
-        var open = new List<FlowEntry>();
+        int open = 0;
         for (int slot = 0; slot < _table.Count; slot++)
         {
-            ref FlowEntry e = ref _table[slot];
-            if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
+            if (_table[slot].Mode is EntryMode.Flow or EntryMode.Continuing)
             {
-                open.Add(e);
+                open++;
             }
         }
-        var keys = new FlowKey[_keys.Count];
-        _keys.CopyTo(keys);
-        return new FileFlowSegments(File, keys, _log, _logCount, _completed, open, _watermark, _table.EvictedCount);
+        // In expiry-list order (oldest last packet first), so the stitcher's lists stay ordered when it appends
+        // them and its sweep (which stops at the first live head) ends them on time; then any unlisted one.
+        var opens = new OpenEntry[open];
+        open = 0;
+        for (int list = 0; list < FlowTable.ListEnded; list++)
+        {
+            for (int slot = _table.HeadOf(list); slot >= 0; slot = _table.NextOf(slot))
+            {
+                open = AddOpen(opens, open, slot);
+            }
+        }
+        for (int slot = 0; slot < _table.Count && open < opens.Length; slot++)
+        {
+            if (_table[slot].List >= FlowTable.ListEnded)
+            {
+                open = AddOpen(opens, open, slot);
+            }
+        }
+        return new FileFlowSegments(File, _segments, _communityIds, _segmentCount, _log, _logCount, _ended, _endedCount, opens,
+            _watermark, _table.EvictedCount);
     }
 
-    void IFlowSink.Ended(FlowTable table, ref FlowEntry entry, EndReason reason) =>
-        _completed.Add(new EndedEntry(entry, reason));
+    private int AddOpen(OpenEntry[] opens, int n, int slot)
+    {
+        ref FlowEntry e = ref _table[slot];
+        if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
+        {
+            opens[n++] = new OpenEntry(e, _segments[e.Tag].InHead);
+        }
+        return n;
+    }
+
+    void IFlowSink.Ended(FlowTable table, ref FlowEntry entry, EndReason reason)
+    {
+        if (_endedCount == _ended.Length)
+        {
+            var grown = new EndedEntry[_ended.Length * 2];
+            for (int i = 0; i < _endedCount; i++)
+            {
+                grown[i] = _ended[i];
+            }
+            _ended = grown;
+        }
+        _ended[_endedCount++] = new EndedEntry(entry, reason, _segments[entry.Tag].InHead);
+    }
+}
+
+/// <summary>One segment (distinct key of a file): its key, hash and head-run state.</summary>
+internal struct SegmentInfo
+{
+    public FlowKey Key;
+    public int Hash;
+    /// <summary>Latest packet time of the head run.</summary>
+    public long HeadLast;
+    /// <summary>True while the key's packets are still logged (no idle gap yet).</summary>
+    public bool InHead;
 }
 
 /// <summary>One replayable packet of a head run.</summary>
 internal struct LogEntry
 {
+    /// <summary>Entries per log chunk.</summary>
+    public const int ChunkSize = 1 << 15;
+
+
     public int Key;
     public FlowPacket Packet;
 }
 
-/// <summary>A flow the builder ended (final), with its reason.</summary>
-internal readonly record struct EndedEntry(FlowEntry Entry, EndReason Reason);
+/// <summary>A flow the builder ended, with its reason; Speculative when it ended inside its key's head run.</summary>
+internal readonly record struct EndedEntry(FlowEntry Entry, EndReason Reason, bool Speculative);
 
-/// <summary>The flow segments of one file (opaque to callers; consumed by <see cref="FlowStitcher"/>).</summary>
-public sealed partial class FileFlowSegments
-{
-    internal FileFlowSegments(string file, FlowKey[] keys, LogEntry[] log, int logCount, List<EndedEntry> completed,
-        List<FlowEntry> open, long lastPacketNanos, long evicted)
-    {
-        File = file;
-        Keys = keys;
-        Log = log;
-        LogCount = logCount;
-        Completed = completed;
-        Open = open;
-        LastPacketNanos = lastPacketNanos;
-        Evicted = evicted;
-    }
-
-    /// <summary>The file these segments came from.</summary>
-    public string File { get; }
-
-    /// <summary>Number of segments (distinct flow keys seen in the file).</summary>
-    public int Count => Keys.Length;
-
-    /// <summary>Packets kept for replay (head runs) — a measure of what stitching costs.</summary>
-    public int LoggedPackets => LogCount;
-
-    /// <summary>Latest packet time in the file (ns), or long.MinValue for a file without IP packets.</summary>
-    public long LastPacketNanos { get; }
-
-    internal FlowKey[] Keys { get; }
-    internal LogEntry[] Log { get; }
-    internal int LogCount { get; }
-    internal List<EndedEntry> Completed { get; }
-    internal List<FlowEntry> Open { get; }
-    internal long Evicted { get; }
-}
+/// <summary>A flow open at the end of the file; Speculative when its key is still in its head run.</summary>
+internal readonly record struct OpenEntry(FlowEntry Entry, bool Speculative);

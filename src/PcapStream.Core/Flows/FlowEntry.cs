@@ -58,10 +58,7 @@ internal static class EntryMode
 {
     /// <summary>An open flow.</summary>
     public const byte Flow = 0;
-    /// <summary>Per-file builder: a key whose packets are still logged for the stitcher (it may continue an earlier file's flow).</summary>
-    public const byte Head = 1;
-    /// <summary>Per-file builder: the head run ended by an idle gap; the key's next packet starts a fresh flow.</summary>
-    public const byte HeadEnded = 2;
+    // 1 and 2 were the per-file builder's head-run markers (before it counted head runs speculatively): unused.
     /// <summary>
     /// A flow whose record was ended by the active timeout while no packet came: only the carry-over evidence
     /// (originator, handshake, ISN, last packet time) is kept, so the next packet continues the connection as a

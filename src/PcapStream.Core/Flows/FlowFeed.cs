@@ -7,8 +7,8 @@ namespace PcapStream.Flows;
 
 /// <summary>
 /// Feeds captures into a <see cref="FlowTracker"/> (read + decode + flow table), and the whole of
-/// <c>flows --count</c>. In Core so that the <c>pcapstream</c> program and the Native AOT <c>pcapstream-fast</c>
-/// run one implementation of the packet loop.
+/// <c>flows --count</c>. In Core, next to the flow table, so the packet loop has one implementation for every
+/// caller.
 /// </summary>
 public static class FlowFeed
 {

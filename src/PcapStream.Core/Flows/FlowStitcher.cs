@@ -15,6 +15,7 @@ public sealed partial class FlowStitcher
     private readonly string _sensor;
     private long _watermark = long.MinValue;
     private long _nextSweep = long.MinValue;
+    private bool[] _replay = [];
 
     /// <param name="settings">Timeouts and limits (must match the builders').</param>
     /// <param name="sensor">The capture stream's name (the <c>sensor</c> column; part of the flow id).</param>
@@ -48,49 +49,92 @@ public sealed partial class FlowStitcher
     {
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(ended);
+        if (segments.Stitched)
+        {
+            throw new InvalidOperationException($"the flow segments of {segments.File} were already stitched");
+        }
         _sink.Output = ended;
         int fileIndex = _files.Count;
         _files.Add(segments.File);
         _table.CurrentFile = fileIndex;
         long evictedBefore = _table.EvictedCount;
 
-        // 1. Head runs, in file order, through the same rules as a single pass.
-        FlowKey[] keys = segments.Keys;
-        int[] hashes = new int[keys.Length];
-        for (int i = 0; i < keys.Length; i++)
+        // 1. Which head runs to replay: those of keys the stream holds a flow (or a continuation) of. Decided for
+        //    every segment before anything changes, so all segments of one key get the same answer. For any other
+        //    key the replay would start from nothing and give exactly the builder's speculative flows.
+        int count = segments.Count;
+        SegmentInfo[] infos = segments.Segments;
+        if (_replay.Length < count)
         {
-            hashes[i] = keys[i].Hash();
+            _replay = new bool[Math.Max(count, _replay.Length * 2)];
         }
-        LogEntry[] log = segments.Log;
-        for (int i = 0; i < segments.LogCount; i++)
+        bool[] replay = _replay;
+        bool any = false;
+        for (int i = 0; i < count; i++)
         {
-            ref LogEntry le = ref log[i];
-            long t = le.Packet.Time;
-            if (t > _watermark)
-            {
-                _watermark = t;
-                if (t >= _nextSweep)
-                {
-                    _table.Sweep(t);
-                    _nextSweep = t + 1_000_000_000L;
-                }
-            }
-            _table.Update(keys[le.Key], hashes[le.Key], le.Packet);
+            bool r = _table.Count != 0 && _table.Find(infos[i].Key, infos[i].Hash) >= 0;
+            replay[i] = r;
+            any |= r;
         }
 
-        // 2. Flows the builder ended are final.
-        foreach (EndedEntry c in segments.Completed)
+        // 2. Those head runs, in file order, through the same rules as a single pass (the watermark follows every
+        //    logged packet, as it would in one pass).
+        int replayed = 0;
+        LogEntry[][] log = segments.Log;
+        int logCount = segments.LogCount;
+        for (int c = 0, start = 0; start < logCount; c++, start += LogEntry.ChunkSize)
         {
+            LogEntry[] chunk = log[c];
+            int n = Math.Min(LogEntry.ChunkSize, logCount - start);
+            for (int i = 0; i < n; i++)
+            {
+                ref LogEntry le = ref chunk[i];
+                long t = le.Packet.Time;
+                if (t > _watermark)
+                {
+                    _watermark = t;
+                    if (t >= _nextSweep)
+                    {
+                        _table.Sweep(t);
+                        _nextSweep = t + 1_000_000_000L;
+                    }
+                }
+                if (any && replay[le.Key])
+                {
+                    ref SegmentInfo s = ref infos[le.Key];
+                    _table.Update(s.Key, s.Hash, le.Packet);
+                    replayed++;
+                }
+            }
+        }
+        segments.ReplayedPackets = replayed;
+
+        // 3. Flows the builder ended are final, the speculative ones unless their head run was replayed.
+        EndedEntry[] endedEntries = segments.Ended;
+        string?[] communityIds = segments.CommunityIds;
+        for (int i = 0; i < segments.EndedCount; i++)
+        {
+            ref readonly EndedEntry c = ref endedEntries[i];
+            if (c.Speculative && replay[c.Entry.Tag])
+            {
+                continue;
+            }
             FlowEntry e = c.Entry;
             e.FirstFile = e.LastFile = fileIndex;
             e.FileCount = 1;
-            ended.Add(FlowRecordSink.ToRecord(e, c.Reason, _sensor, _files, null));
+            ended.Add(_sink.Record(e, c.Reason, null, communityIds[e.Tag]));
         }
 
-        // 3. The builder's open flows take over their keys (any earlier flow of the key is past its deadline).
-        foreach (FlowEntry open in segments.Open)
+        // 4. The builder's open flows take over their keys (any earlier flow of the key is past its deadline), the
+        //    speculative ones unless their head run was replayed.
+        foreach (OpenEntry o in segments.Open)
         {
-            int slot = _table.Find(open.Key, open.Hash);
+            if (o.Speculative && replay[o.Entry.Tag])
+            {
+                continue;
+            }
+            FlowEntry open = o.Entry;
+            int slot = _table.Count != 0 ? _table.Find(open.Key, open.Hash) : -1;
             if (slot >= 0)
             {
                 ref FlowEntry old = ref _table[slot];
@@ -109,6 +153,8 @@ public sealed partial class FlowStitcher
             e.List = 255;
             _table.MoveToTail(slot, e.IsClosed && e.Mode == EntryMode.Flow ? FlowTable.ListClosed : FlowTable.ListOf(e.Key));
         }
+
+        segments.Release();
 
         if (segments.LastPacketNanos > _watermark)
         {

@@ -7,7 +7,6 @@ internal sealed partial class FlowTable
     /// of the expiry lists: each list is ordered by last packet (or close) time, so the first head still alive
     /// stops the walk. A flow whose active timeout passed while it is not at a head is ended by its next packet
     /// or its idle time, with the same record either way (the end reason is a pure function of the flow).
-    /// Per-file builder slots in head mode turn into <see cref="EntryMode.HeadEnded"/> markers instead.
     /// </summary>
     public void Sweep(long now)
     {
@@ -17,21 +16,13 @@ internal sealed partial class FlowTable
             {
                 int slot = _head[list];
                 ref FlowEntry e = ref E(slot);
-                if (e.Mode is EntryMode.Head or EntryMode.Continuing)
+                if (e.Mode == EntryMode.Continuing)
                 {
                     if (now - e.Last <= IdleOf(e.Key))
                     {
                         break;
                     }
-                    if (e.Mode == EntryMode.Continuing)
-                    {
-                        Remove(slot);
-                    }
-                    else
-                    {
-                        e.Mode = EntryMode.HeadEnded;
-                        MoveToTail(slot, ListEnded);
-                    }
+                    Remove(slot);
                     continue;
                 }
                 long deadline = Deadline(e, out EndReason reason);
@@ -111,18 +102,13 @@ internal sealed partial class FlowTable
 
     /// <summary>
     /// Makes room for one flow: first expires what is due at <paramref name="now"/>; if the table is still full,
-    /// drops a finished head-run marker, else ends the least recently seen flow as <see cref="EndReason.Evicted"/>.
+    /// ends the least recently seen flow as <see cref="EndReason.Evicted"/>.
     /// </summary>
     private void EvictOne(long now)
     {
         Sweep(now);
         if (_count < _maxFlows)
         {
-            return;
-        }
-        if (_head[ListEnded] >= 0)
-        {
-            Remove(_head[ListEnded]);
             return;
         }
         int victim = -1;

@@ -19,13 +19,21 @@ internal sealed partial class FlowTable
             Start(slot, p, continuation: false);
             return slot;
         }
+        CountIn(slot, p);
+        return slot;
+    }
+
+    /// <summary>Counts one packet in the existing flow slot of its key (<see cref="Update"/> after the lookup).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountIn(int slot, in FlowPacket p)
+    {
         // The common packet, inline: an open flow not closed (so on its protocol's list), the packet in time order
         // and within the idle and active timeouts, no SYN/FIN/RST, same file as the flow's last packet. What
         // ContinueOrRestart would do with it reduces to counting it and moving the flow to its list's tail.
         ref FlowEntry e = ref E(slot);
-        int list = ListOf(key);
+        int list = ListOf(e.Key);
         long t = p.Time;
-        if (e.Mode == EntryMode.Flow && e.List == list && t >= e.Last && t - e.Last <= IdleOf(key) &&
+        if (e.Mode == EntryMode.Flow && e.List == list && t >= e.Last && t - e.Last <= IdleOf(e.Key) &&
             t - e.First <= Active && (p.TcpFlags & (TcpBits.Syn | TcpBits.Fin | TcpBits.Rst)) == 0 &&
             e.LastFile == CurrentFile)
         {
@@ -37,10 +45,9 @@ internal sealed partial class FlowTable
             Unsafe.Add(ref e.FlagsA, dir) |= p.TcpFlags;
             e.Last = t;
             MoveToTail(slot, list);
-            return slot;
+            return;
         }
         ContinueOrRestart(slot, p);
-        return slot;
     }
 
     /// <summary>Counts a packet in an existing flow slot, ending and restarting the flow when rules say so.</summary>

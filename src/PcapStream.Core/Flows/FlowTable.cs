@@ -17,6 +17,7 @@ internal interface IFlowSink
 /// </summary>
 internal sealed partial class FlowTable
 {
+    // ListEnded: the number of expiry lists (it was also the per-file builder's list of finished head-run markers).
     internal const int ListTcp = 0, ListOther = 1, ListIcmp = 2, ListClosed = 3, ListEnded = 4, ListCount = 5;
 
     // Entries in fixed chunks of 4096 (~750 KB): growing adds a chunk instead of doubling and copying one array,
@@ -91,6 +92,15 @@ internal sealed partial class FlowTable
 
     /// <summary>Files of the slot's flow beyond a contiguous run, or null.</summary>
     internal List<int>? ExtraFiles(int slot) => _extraFiles.Count != 0 ? _extraFiles.GetValueOrDefault(slot) : null;
+
+    /// <summary>First slot of an expiry list (oldest last-packet time), or -1.</summary>
+    internal int HeadOf(int list) => _head[list];
+
+    /// <summary>The slot after <paramref name="slot"/> on its expiry list, or -1.</summary>
+    internal int NextOf(int slot) => _links[slot].Next;
+
+    /// <summary>True when some slot has an explicit file list (else no lookup is needed to find one).</summary>
+    internal bool HasExtraFiles => _extraFiles.Count != 0;
 
     internal void SetExtraFiles(int slot, List<int>? files)
     {

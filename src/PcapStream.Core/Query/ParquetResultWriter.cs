@@ -24,8 +24,7 @@ public static class ParquetResultWriter
         for (int i = 0; i < columns; i++)
         {
             clr[i] = StorageType(reader.GetFieldType(i));
-            Type nullable = clr[i].IsValueType ? typeof(Nullable<>).MakeGenericType(clr[i]) : clr[i];
-            fields[i] = new DataField(reader.GetName(i), nullable, isNullable: true);
+            fields[i] = new DataField(reader.GetName(i), NullableType(clr[i]), isNullable: true);
         }
         var schema = new ParquetSchema(fields);
         var buffers = new List<object?>[columns];
@@ -71,6 +70,25 @@ public static class ParquetResultWriter
         || t == typeof(DateOnly) || t == typeof(byte[])
             ? t
             : typeof(string);
+
+    // A closed mapping instead of typeof(Nullable<>).MakeGenericType: the Native AOT build has no code for
+    // generic instantiations it did not see at compile time (IL3050).
+    private static Type NullableType(Type t) =>
+        t == typeof(bool) ? typeof(bool?)
+        : t == typeof(sbyte) ? typeof(sbyte?)
+        : t == typeof(byte) ? typeof(byte?)
+        : t == typeof(short) ? typeof(short?)
+        : t == typeof(ushort) ? typeof(ushort?)
+        : t == typeof(int) ? typeof(int?)
+        : t == typeof(uint) ? typeof(uint?)
+        : t == typeof(long) ? typeof(long?)
+        : t == typeof(ulong) ? typeof(ulong?)
+        : t == typeof(float) ? typeof(float?)
+        : t == typeof(double) ? typeof(double?)
+        : t == typeof(decimal) ? typeof(decimal?)
+        : t == typeof(DateTime) ? typeof(DateTime?)
+        : t == typeof(DateOnly) ? typeof(DateOnly?)
+        : t; // string, byte[]: reference types are nullable already
 
     private static object Convert(object value, Type storage) =>
         storage == typeof(string) && value is not string ? ResultWriters.FormatText(value)

@@ -26,6 +26,10 @@ public sealed class QuerySession : IDisposable
         _connection = connection;
     }
 
+    /// <summary>Columns of the last <see cref="Execute"/> result that hold JSON text (MAP and STRUCT values); the
+    /// JSON writer prints them as nested JSON.</summary>
+    public IReadOnlySet<string> JsonColumns { get; private set; } = new HashSet<string>();
+
     /// <summary>The committed files the views read.</summary>
     public DatasetCatalog Catalog { get; }
 
@@ -66,6 +70,33 @@ public sealed class QuerySession : IDisposable
     /// <exception cref="QueryException">DuckDB rejected or failed the query; the message is DuckDB's first line.</exception>
     public DbDataReader Execute(string sql)
     {
+        ArgumentNullException.ThrowIfNull(sql);
+        JsonColumns = new HashSet<string>();
+        DbDataReader reader = Run(sql);
+        // MAP and STRUCT values come out of DuckDB.NET as Dictionary<K, V> built by reflection, which the Native AOT
+        // build cannot construct for every K and V: such columns are returned as DuckDB's own JSON text instead
+        // (the same in both builds; the writers print a JSON column as JSON). Needs the result's last statement to
+        // be the only one; a multi-statement script keeps its columns as they are.
+        List<string> nested = NestedColumns(reader);
+        if (nested.Count == 0 || SqlText.LastStatementStart(sql) != 0)
+        {
+            return reader;
+        }
+        reader.Dispose();
+        var wrapped = new StringBuilder("SELECT * REPLACE (");
+        for (int i = 0; i < nested.Count; i++)
+        {
+            string name = "\"" + nested[i].Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            wrapped.Append(i == 0 ? "" : ", ").Append("to_json(").Append(name).Append(") AS ").Append(name);
+        }
+        wrapped.Append(") FROM (\n").Append(SqlText.WithoutTrailingSemicolons(sql)).Append("\n)");
+        DbDataReader json = Run(wrapped.ToString());
+        JsonColumns = new HashSet<string>(nested, StringComparer.Ordinal);
+        return json;
+    }
+
+    private DbDataReader Run(string sql)
+    {
         DuckDBCommand command = _connection.CreateCommand();
         command.CommandText = sql;
         command.UseStreamingMode = true;
@@ -78,6 +109,27 @@ public sealed class QuerySession : IDisposable
             command.Dispose();
             throw Translate(e);
         }
+    }
+
+    // Result columns whose values DuckDB.NET returns as dictionaries (MAP, STRUCT), by name; none when two columns
+    // share a name (the REPLACE could not tell them apart).
+    private static List<string> NestedColumns(DbDataReader reader)
+    {
+        var nested = new List<string>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < reader.FieldCount; i++)
+        {
+            if (!names.Add(reader.GetName(i)))
+            {
+                return [];
+            }
+            Type t = reader.GetFieldType(i);
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                nested.Add(reader.GetName(i));
+            }
+        }
+        return nested;
     }
 
     /// <summary>Runs a query whose first column of the first row is the answer (tests, extract lookups).</summary>

@@ -49,14 +49,20 @@ public static class ResultWriters
     }
 
     /// <summary>Writes up to <paramref name="limit"/> rows (negative: all) as JSON Lines; returns the number of rows.</summary>
-    public static long WriteJsonLines(DbDataReader reader, Stream output, long limit = -1)
+    /// <param name="reader">The result.</param>
+    /// <param name="output">Where the lines go.</param>
+    /// <param name="limit">Rows at most (negative: all).</param>
+    /// <param name="jsonColumns">Columns holding JSON text, written as nested JSON (<see cref="QuerySession.JsonColumns"/>).</param>
+    public static long WriteJsonLines(DbDataReader reader, Stream output, long limit = -1, IReadOnlySet<string>? jsonColumns = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         int columns = reader.FieldCount;
         string[] names = new string[columns];
+        bool[] isJson = new bool[columns];
         for (int i = 0; i < columns; i++)
         {
             names[i] = reader.GetName(i);
+            isJson[i] = jsonColumns?.Contains(names[i]) == true;
         }
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
         long rows = 0;
@@ -66,6 +72,11 @@ public static class ResultWriters
             for (int i = 0; i < columns; i++)
             {
                 json.WritePropertyName(names[i]);
+                if (isJson[i] && !reader.IsDBNull(i))
+                {
+                    json.WriteRawValue(reader.GetString(i), skipInputValidation: true);
+                    continue;
+                }
                 WriteJsonValue(json, reader.IsDBNull(i) ? null : reader.GetValue(i));
             }
             json.WriteEndObject();

@@ -138,7 +138,7 @@ internal sealed class PacketRowBuffer
     /// <summary>
     /// Appends one packet row with the null rules of <see cref="PacketColumns"/> (a field the packet lacks is
     /// null, never 0). <paramref name="segment"/> is the packet's flow segment number in its file
-    /// (<see cref="FileFlowBuilder.Add"/>, -1 for none) and <paramref name="flows"/> that file's builder: the row
+    /// (from <c>FileFlowBuilder.Add</c>, -1 for none) and <paramref name="flows"/> that file's builder: the row
     /// keeps the segment number, and the segment's Community ID is looked up once per segment and row group when
     /// the row group is written (a row group holds one file's rows). The caller flushes when <see cref="IsFull"/>.
     /// </summary>

@@ -136,9 +136,9 @@ internal static class FileDecoder
         {
             while (records.TryRead(out CaptureRecord record))
             {
-                PacketDecoder.Decode(record.Data, record.LinkType, record.OriginalLength, ref packet);
                 long ts = record.TimestampNanos;
-                int segment = builder.Add(packet, ts);
+                // Decodes into packet when rows are written or the frame is not one the flow engine reads itself.
+                int segment = builder.Add(record.Data, record.LinkType, record.OriginalLength, ts, ref packet, decode: sink is not null);
                 // The row keeps the segment number; its Community ID is looked up per segment when the row group is written.
                 sink?.Add(packet, ts, record.HasTimestamp, sensor, file, record.FileOffset, record.FrameNumber, segment, builder);
                 packets++;

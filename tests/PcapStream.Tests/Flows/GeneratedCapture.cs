@@ -85,13 +85,23 @@ internal sealed class GeneratedCapture
         return ended;
     }
 
-    /// <summary>Each file built on its own (<see cref="FileFlowBuilder"/>), then stitched in order.</summary>
-    public static List<FlowRecord> Stitched(IReadOnlyList<string> files, FlowSettings? settings = null)
+    /// <summary>
+    /// Each file built on its own (<see cref="FileFlowBuilder"/>), then stitched in order. With
+    /// <paramref name="frames"/> the builder is given the raw frames as the streaming job gives them without packet
+    /// rows (its own fast path, the decoder only for other frames); <paramref name="logged"/> and
+    /// <paramref name="replayed"/> sum the head-run packets kept and those the stitcher replayed.
+    /// </summary>
+    public static List<FlowRecord> Stitched(IReadOnlyList<string> files, FlowSettings? settings = null, bool frames = false)
+        => Stitched(files, out _, out _, settings, frames);
+
+    /// <inheritdoc cref="Stitched(IReadOnlyList{string}, FlowSettings?, bool)"/>
+    public static List<FlowRecord> Stitched(IReadOnlyList<string> files, out long logged, out long replayed, FlowSettings? settings = null, bool frames = false)
     {
         settings ??= new FlowSettings();
         var ended = new List<FlowRecord>();
         var stitcher = new FlowStitcher(settings, "s1");
         var p = new DecodedPacket();
+        logged = replayed = 0;
         foreach (string file in files)
         {
             var builder = new FileFlowBuilder(settings, Path.GetFileName(file));
@@ -99,11 +109,19 @@ internal sealed class GeneratedCapture
             {
                 while (reader.TryRead(out CaptureRecord r))
                 {
+                    if (frames)
+                    {
+                        builder.Add(r.Data, r.LinkType, r.OriginalLength, r.TimestampNanos, ref p, decode: false);
+                        continue;
+                    }
                     PacketDecoder.Decode(r.Data, r.LinkType, r.OriginalLength, ref p);
                     builder.Add(p, r.TimestampNanos);
                 }
             }
-            stitcher.Add(builder.Complete(), ended);
+            FileFlowSegments segments = builder.Complete();
+            stitcher.Add(segments, ended);
+            logged += segments.LoggedPackets;
+            replayed += segments.ReplayedPackets;
         }
         stitcher.Flush(ended);
         return ended;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using PcapStream.Query;
 using PcapStream.Tests.Support;
@@ -209,6 +210,28 @@ public sealed partial class QueryTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "escape.csv")));
         Assert.False(File.Exists(Path.Combine(_dir, "x.duckdb")));
         Assert.Equal(before, Hash());
+    }
+
+    [Fact]
+    public void Map_and_struct_results_come_back_as_json_in_every_build()
+    {
+        using QuerySession s = QuerySession.Open(Dataset());
+        const string sql = "select histogram(protocol) as h, struct_pack(a := 1, b := 'x') as st, count(*) filter (where protocol = 'TCP') as n from packets; -- done";
+        using (var reader = s.Execute(sql))
+        {
+            var stream = new MemoryStream();
+            Assert.Equal(1, ResultWriters.WriteJsonLines(reader, stream, jsonColumns: s.JsonColumns));
+            using JsonDocument row = JsonDocument.Parse(stream.ToArray());
+            long n = row.RootElement.GetProperty("n").GetInt64();
+            Assert.Equal(n, row.RootElement.GetProperty("h").GetProperty("TCP").GetInt64());   // a nested object, not a string
+            Assert.Equal("x", row.RootElement.GetProperty("st").GetProperty("b").GetString());
+        }
+        using (var reader = s.Execute(sql))
+        {
+            var text = new StringWriter();
+            ResultWriters.WriteCsv(reader, text);
+            Assert.Contains("{\"\"a\"\":1,\"\"b\"\":\"\"x\"\"}", text.ToString());
+        }
     }
 
     [Fact]
