@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace PcapStream.Decoding;
 
@@ -40,9 +41,17 @@ public static partial class CommunityId
         {
             w[i] = BinaryPrimitives.ReadUInt32BigEndian(block[(4 * i)..]);
         }
-        for (int i = 16; i < 80; i++)
+        for (int i = 16; i < 32; i++)
         {
             w[i] = BitOperations.RotateLeft(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        }
+        // From word 32 on, the equivalent recurrence w[i] = rol2(w[i-6] ^ w[i-16] ^ w[i-28] ^ w[i-32]) reads no word
+        // of its own group of four, so the schedule goes four words at a time: the one-word recurrence was a
+        // store-to-load chain through w[i-3] and about half of this method's time.
+        for (int i = 32; i < 80; i += 4)
+        {
+            Vector128<uint> v = Vector128.Load(w + i - 6) ^ Vector128.Load(w + i - 16) ^ Vector128.Load(w + i - 28) ^ Vector128.Load(w + i - 32);
+            ((v << 2) | (v >>> 30)).Store(w + i);
         }
 
         const uint H0 = 0x67452301, H1 = 0xEFCDAB89, H2 = 0x98BADCFE, H3 = 0x10325476, H4 = 0xC3D2E1F0;
