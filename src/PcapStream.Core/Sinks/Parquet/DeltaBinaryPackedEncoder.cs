@@ -1,6 +1,7 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PcapStream.Sinks.Parquet;
 
@@ -25,83 +26,174 @@ internal static class DeltaBinaryPackedEncoder
         sink.WriteVarint(MiniBlocks);
         sink.WriteVarint((ulong)values.Length);
         sink.WriteVarint(ZigZag(long.CreateTruncating(values[0])));
-        Span<long> deltas = stackalloc long[BlockSize];
+        // Deltas minus the block minimum, masked to the physical width; a short last miniblock is zero-padded so
+        // Pack always reads 32 values.
+        Span<ulong> deltas = stackalloc ulong[BlockSize];
         Span<byte> widths = stackalloc byte[MiniBlocks];
         for (int start = 1; start < values.Length; start += BlockSize)
         {
             int n = Math.Min(BlockSize, values.Length - start);
-            long min = long.MaxValue;
-            for (int k = 0; k < n; k++)
-            {
-                long d = unchecked(long.CreateTruncating(values[start + k]) - long.CreateTruncating(values[start + k - 1]));
-                if (int32)
-                {
-                    d = (int)d;
-                }
-                deltas[k] = d;
-                min = Math.Min(min, d);
-            }
+            long min = n == BlockSize && Vector128.IsHardwareAccelerated
+                ? (int32
+                    ? FullBlock32(MemoryMarshal.Cast<T, int>(values).Slice(start - 1, BlockSize + 1), deltas, widths)
+                    : FullBlock64(MemoryMarshal.Cast<T, long>(values).Slice(start - 1, BlockSize + 1), deltas, widths))
+                : PartialBlock(values.Slice(start - 1, n + 1), int32, deltas, widths);
             sink.WriteVarint(ZigZag(min));
             int used = (n + MiniBlockSize - 1) / MiniBlockSize;
-            ulong mask = int32 ? uint.MaxValue : ulong.MaxValue;
-            for (int m = 0; m < MiniBlocks; m++)
-            {
-                ulong or = 0;
-                int end = Math.Min(n, (m + 1) * MiniBlockSize);
-                for (int k = m * MiniBlockSize; k < end; k++)
-                {
-                    long u = unchecked(deltas[k] - min);
-                    deltas[k] = u;
-                    or |= (ulong)u & mask;
-                }
-                // Unused miniblocks of the last block keep width 0 and have no body (the spec's rule).
-                widths[m] = (byte)(m < used ? 64 - BitOperations.LeadingZeroCount(or) : 0);
-            }
             sink.Write(widths);
             for (int m = 0; m < used; m++)
             {
                 int width = widths[m];
-                int count = Math.Min(MiniBlockSize, n - m * MiniBlockSize);
-                Span<byte> dst = sink.GetSpan(4 * width);
-                Pack(deltas.Slice(m * MiniBlockSize, count), mask, width, dst);
-                sink.Advance(4 * width);
+                if (width != 0)
+                {
+                    // Pack stores whole 8-byte words, so it may touch up to 8 bytes past its 4 * width.
+                    Pack(deltas.Slice(m * MiniBlockSize, MiniBlockSize), width, sink.GetSpan(4 * width + 8));
+                    sink.Advance(4 * width);
+                }
             }
         }
     }
 
+    // The scalar path: any block length, either width. Returns the block's minimum delta.
+    private static long PartialBlock<T>(ReadOnlySpan<T> window, bool int32, Span<ulong> deltas, Span<byte> widths)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        int n = window.Length - 1;
+        long min = long.MaxValue;
+        Span<long> signed = MemoryMarshal.Cast<ulong, long>(deltas);
+        for (int k = 0; k < n; k++)
+        {
+            long d = unchecked(long.CreateTruncating(window[k + 1]) - long.CreateTruncating(window[k]));
+            if (int32)
+            {
+                d = (int)d;
+            }
+            signed[k] = d;
+            min = Math.Min(min, d);
+        }
+        int used = (n + MiniBlockSize - 1) / MiniBlockSize;
+        ulong mask = int32 ? uint.MaxValue : ulong.MaxValue;
+        for (int m = 0; m < MiniBlocks; m++)
+        {
+            ulong or = 0;
+            int end = Math.Min(n, (m + 1) * MiniBlockSize);
+            for (int k = m * MiniBlockSize; k < end; k++)
+            {
+                ulong u = unchecked((ulong)(signed[k] - min)) & mask;
+                deltas[k] = u;
+                or |= u;
+            }
+            // Unused miniblocks of the last block keep width 0 and have no body (the spec's rule).
+            widths[m] = (byte)(m < used ? 64 - BitOperations.LeadingZeroCount(or) : 0);
+        }
+        deltas[n..].Clear();
+        return min;
+    }
+
+    // A full block of 32-bit values (window: the previous value, then 128), vectorised (128-bit vectors: the AOT baseline has them, not 256-bit ones); same output as PartialBlock.
+    private static long FullBlock32(ReadOnlySpan<int> window, Span<ulong> deltas, Span<byte> widths)
+    {
+        ref int v = ref MemoryMarshal.GetReference(window);
+        Span<int> d = stackalloc int[BlockSize];
+        ref int d0 = ref MemoryMarshal.GetReference(d);
+        Vector128<int> min = Vector128.Create(int.MaxValue);
+        for (int k = 0; k < BlockSize; k += Vector128<int>.Count)
+        {
+            Vector128<int> x = Vector128.LoadUnsafe(ref v, (nuint)(k + 1)) - Vector128.LoadUnsafe(ref v, (nuint)k);
+            x.StoreUnsafe(ref d0, (nuint)k);
+            min = Vector128.Min(min, x);
+        }
+        int m0 = int.MaxValue;
+        for (int i = 0; i < Vector128<int>.Count; i++)
+        {
+            m0 = Math.Min(m0, min[i]);
+        }
+        Vector128<uint> vmin = Vector128.Create(m0).AsUInt32();
+        ref ulong o0 = ref MemoryMarshal.GetReference(deltas);
+        for (int m = 0; m < MiniBlocks; m++)
+        {
+            Vector128<uint> or = Vector128<uint>.Zero;
+            for (int k = m * MiniBlockSize; k < (m + 1) * MiniBlockSize; k += Vector128<uint>.Count)
+            {
+                Vector128<uint> u = Vector128.LoadUnsafe(ref d0, (nuint)k).AsUInt32() - vmin;
+                or |= u;
+                (Vector128<ulong> lo, Vector128<ulong> hi) = Vector128.Widen(u);
+                lo.StoreUnsafe(ref o0, (nuint)k);
+                hi.StoreUnsafe(ref o0, (nuint)(k + Vector128<ulong>.Count));
+            }
+            uint all = 0;
+            for (int i = 0; i < Vector128<uint>.Count; i++)
+            {
+                all |= or[i];
+            }
+            widths[m] = (byte)(32 - BitOperations.LeadingZeroCount(all));
+        }
+        return m0;
+    }
+
+    // A full block of 64-bit values, vectorised (128-bit vectors: the AOT baseline has them, not 256-bit ones); same output as PartialBlock.
+    private static long FullBlock64(ReadOnlySpan<long> window, Span<ulong> deltas, Span<byte> widths)
+    {
+        ref long v = ref MemoryMarshal.GetReference(window);
+        ref ulong o0 = ref MemoryMarshal.GetReference(deltas);
+        Vector128<long> min = Vector128.Create(long.MaxValue);
+        for (int k = 0; k < BlockSize; k += Vector128<long>.Count)
+        {
+            Vector128<long> x = Vector128.LoadUnsafe(ref v, (nuint)(k + 1)) - Vector128.LoadUnsafe(ref v, (nuint)k);
+            x.AsUInt64().StoreUnsafe(ref o0, (nuint)k);
+            min = Vector128.Min(min, x);
+        }
+        long m0 = long.MaxValue;
+        for (int i = 0; i < Vector128<long>.Count; i++)
+        {
+            m0 = Math.Min(m0, min[i]);
+        }
+        Vector128<ulong> vmin = Vector128.Create(m0).AsUInt64();
+        for (int m = 0; m < MiniBlocks; m++)
+        {
+            Vector128<ulong> or = Vector128<ulong>.Zero;
+            for (int k = m * MiniBlockSize; k < (m + 1) * MiniBlockSize; k += Vector128<ulong>.Count)
+            {
+                Vector128<ulong> u = Vector128.LoadUnsafe(ref o0, (nuint)k) - vmin;
+                or |= u;
+                u.StoreUnsafe(ref o0, (nuint)k);
+            }
+            ulong all = 0;
+            for (int i = 0; i < Vector128<ulong>.Count; i++)
+            {
+                all |= or[i];
+            }
+            widths[m] = (byte)(64 - BitOperations.LeadingZeroCount(all));
+        }
+        return m0;
+    }
+
     private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
 
-    // 32 values of `width` bits, least significant bit first (the RLE hybrid's bit packing); a short last
-    // miniblock is padded with zeros. Output: exactly 4 * width bytes.
-    private static void Pack(ReadOnlySpan<long> values, ulong mask, int width, Span<byte> dst)
+    // 32 values (already masked and zero-padded) of `width` (1..64) bits, least significant bit first (the RLE
+    // hybrid's bit packing). Writes 4 * width bytes plus up to 8 bytes of scratch past them. Branch-free: the
+    // accumulator is stored after every value and the output position moves on only when a word fills.
+    private static void Pack(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
     {
-        if (width == 0)
-        {
-            return;
-        }
+        ref ulong v = ref MemoryMarshal.GetReference(values);
+        ref byte o = ref MemoryMarshal.GetReference(dst);
         ulong acc = 0;
-        int bits = 0, o = 0;
+        int bits = 0;
+        nint at = 0;
         for (int k = 0; k < MiniBlockSize; k++)
         {
-            ulong x = k < values.Length ? (ulong)values[k] & mask : 0;
+            ulong x = Unsafe.Add(ref v, k);
             acc |= x << bits;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
+            // The bits of x that did not fit (x >> (64 - bits), written so that bits == 0 gives 0, not x).
+            ulong carry = (x >> 1) >> (63 - bits);
             int total = bits + width;
-            if (total >= 64)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(dst[o..], acc);
-                o += 8;
-                acc = bits == 0 ? 0 : x >> (64 - bits);
-                bits = total - 64;
-            }
-            else
-            {
-                bits = total;
-            }
+            int spill = total >> 6;
+            at += spill << 3;
+            acc = spill != 0 ? carry : acc;
+            bits = total & 63;
         }
-        for (; bits > 0; bits -= 8)
-        {
-            dst[o++] = (byte)acc;
-            acc >>= 8;
-        }
+        // A value that spilled last still has its carry to store (e.g. width 33: 1056 bits end mid-word).
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
     }
 }
