@@ -93,7 +93,7 @@ public class PacketDatasetTests
                 anomalies += packet.Anomaly != Anomaly.None ? 1 : 0;
                 for (int c = 0; c < PacketColumns.Count; c++)
                 {
-                    AssertCell(reader, c, in row, $"{relative} frame {record.FrameNumber} column {PacketColumns.Columns[c].Name}");
+                    PacketCellAssert.Equal(reader, c, in row, $"{relative} frame {record.FrameNumber} column {PacketColumns.Columns[c].Name}");
                 }
             }
         }
@@ -147,49 +147,5 @@ public class PacketDatasetTests
             AND (epoch_us(TRY_CAST(stats_max_value AS TIMESTAMP)) < {lo} OR epoch_us(TRY_CAST(stats_min_value AS TIMESTAMP)) > {hi})
             """);
         Assert.True(groups >= 5 && outside >= 2, $"{groups} row groups, {outside} outside the window");
-    }
-
-    private static void AssertCell(DuckDBDataReader reader, int c, scoped in PacketRow row, string where)
-    {
-        ColumnDefinition column = PacketColumns.Columns[c];
-        bool isNull = reader.IsDBNull(c);
-        switch (column.Type)
-        {
-            case ColumnType.Timestamp:
-            case ColumnType.Int64:
-            case ColumnType.Int32:
-                bool has = PacketColumns.TryGetInt64(c, in row, out long expected);
-                Assert.True(has != isNull, $"{where}: null is {isNull}, expected {(has ? expected : "null")}");
-                if (has)
-                {
-                    long actual = column.Type == ColumnType.Timestamp
-                        ? (reader.GetDateTime(c) - DateTime.UnixEpoch).Ticks / 10
-                        : Convert.ToInt64(reader.GetValue(c), System.Globalization.CultureInfo.InvariantCulture);
-                    Assert.True(expected == actual, $"{where}: {actual}, expected {expected}");
-                }
-                break;
-            case ColumnType.Boolean:
-                bool hasBool = PacketColumns.TryGetBoolean(c, in row, out bool flag);
-                Assert.True(hasBool != isNull, $"{where}: null is {isNull}, expected {(hasBool ? flag : "null")}");
-                if (hasBool)
-                {
-                    Assert.True(flag == reader.GetBoolean(c), $"{where}: {reader.GetBoolean(c)}, expected {flag}");
-                }
-                break;
-            default:
-                string? text = PacketColumns.GetString(c, in row);
-                // Later IP fragments carry their flow's Community ID (tied through the IP id), which has ports the
-                // fragment itself lacks: only a fragment may differ from its own per-packet value.
-                if (column.Name == "communityId" && row.Packet.IsFragment)
-                {
-                    break;
-                }
-                Assert.True((text is null) == isNull, $"{where}: null is {isNull}, expected {text ?? "null"}");
-                if (text is not null)
-                {
-                    Assert.Equal(text, reader.GetString(c));
-                }
-                break;
-        }
     }
 }
