@@ -20,7 +20,7 @@ internal struct FlowEntry
     public long First, Last;
     /// <summary>When the TCP connection became closed (FIN both ways or RST), or 0.</summary>
     public long ClosedAt;
-    // Each A counter is directly followed by its B counter: FlowTable.Accumulate indexes them by direction.
+    // Each A counter is directly followed by its B counter: FlowTable.AddCounters indexes them by direction.
     public long PktA, PktB, BytesA, BytesB, IpA, IpB, PayA, PayB;
     public ushort FlagsA, FlagsB;
     /// <summary>Initial sequence number of the flow's first pure SYN.</summary>

@@ -37,12 +37,7 @@ internal sealed partial class FlowTable
             t - e.First <= Active && (p.TcpFlags & (TcpBits.Syn | TcpBits.Fin | TcpBits.Rst)) == 0 &&
             e.LastFile == CurrentFile)
         {
-            int dir = p.Dir & 1;
-            Unsafe.Add(ref e.PktA, dir)++;
-            Unsafe.Add(ref e.BytesA, dir) += p.WireLength;
-            Unsafe.Add(ref e.IpA, dir) += p.IpLength;
-            Unsafe.Add(ref e.PayA, dir) += p.PayloadLength;
-            Unsafe.Add(ref e.FlagsA, dir) |= p.TcpFlags;
+            AddCounters(ref e, p);
             e.Last = t;
             MoveToTail(slot, list);
             return;
@@ -144,17 +139,23 @@ internal sealed partial class FlowTable
         Accumulate(ref e, slot, p);
     }
 
+    // The packet's per-direction counters. Indexed by direction instead of a branch on it (the direction of
+    // consecutive packets is hard to predict): each A field is directly followed by its B field.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Accumulate(ref FlowEntry e, int slot, in FlowPacket p)
+    private static void AddCounters(ref FlowEntry e, in FlowPacket p)
     {
-        // Indexed by direction instead of a branch on it (the direction of consecutive packets is hard to
-        // predict): each A field is directly followed by its B field.
         int dir = p.Dir & 1;
         Unsafe.Add(ref e.PktA, dir)++;
         Unsafe.Add(ref e.BytesA, dir) += p.WireLength;
         Unsafe.Add(ref e.IpA, dir) += p.IpLength;
         Unsafe.Add(ref e.PayA, dir) += p.PayloadLength;
         Unsafe.Add(ref e.FlagsA, dir) |= p.TcpFlags;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Accumulate(ref FlowEntry e, int slot, in FlowPacket p)
+    {
+        AddCounters(ref e, p);
         if (p.Time > e.Last)
         {
             e.Last = p.Time;

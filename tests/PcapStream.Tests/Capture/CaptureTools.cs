@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PcapStream.Tests.Capture;
 
 /// <summary>Independent oracles (tshark, capinfos) and the environment checks the live capture tests need.</summary>
@@ -42,17 +40,9 @@ internal static class CaptureTools
     /// <summary>Runs a program; returns stdout, failing the test with stderr on a non-zero exit.</summary>
     public static string Run(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using Process p = Process.Start(psi)!;
-        Task<string> err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} failed: {err.Result}");
-        return output;
+        Cli.CliRunner.Result r = Cli.CliRunner.RunProgram(program, null, args);
+        Assert.True(r.ExitCode == 0, $"{program} {string.Join(' ', args)} failed: {r.Stderr}");
+        return r.Stdout;
     }
 
     /// <summary>Packets tshark reads from <paramref name="path"/> (fails the test when tshark reports damage).</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PcapStream.Tests.Cli;
 
 /// <summary>
@@ -21,19 +19,7 @@ internal static class AotBuild
         return Exe.Value;
     }
 
-    public static CliRunner.Result Run(string exe, params string[] args)
-    {
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return new CliRunner.Result(process.ExitCode, stdout, stderr.Result);
-    }
+    public static CliRunner.Result Run(string exe, params string[] args) => CliRunner.RunProgram(exe, null, args);
 
     private static string Publish()
     {

@@ -8,15 +8,18 @@ internal static class CliRunner
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         /// <summary>Stdout split into lines (the trailing newline gives no empty last line; CRLF and LF both end a line).</summary>
-        public string[] Lines => Stdout.Replace("\r\n", "\n").TrimEnd('\n').Split('\n', StringSplitOptions.None) is [""] ? [] : Stdout.Replace("\r\n", "\n").TrimEnd('\n').Split('\n');
+        public string[] Lines => Stdout.Replace("\r\n", "\n").TrimEnd('\n') is { Length: > 0 } text ? text.Split('\n') : [];
     }
 
     public static Result Run(params string[] args) => Run(null, args);
 
-    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunProgram(Path.Combine(AppContext.BaseDirectory, "pcapstream"), environment, args);
+
+    /// <summary>Runs any program to its end with stdout and stderr captured (stderr read concurrently, so neither pipe fills up).</summary>
+    public static Result RunProgram(string program, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        string exe = Path.Combine(AppContext.BaseDirectory, "pcapstream");
-        var start = new ProcessStartInfo(exe)
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -28,6 +28,21 @@ internal abstract class ColumnBuffer(ColumnDefinition definition)
         page.PatchInt32LittleEndian(at, page.Length - at - 4);
     }
 
+    /// <summary>
+    /// Starts the data page of rows [<paramref name="start"/>, <paramref name="end"/>): writes their definition
+    /// levels (a required column, <paramref name="defs"/> null, has none) and returns how many hold a value.
+    /// </summary>
+    protected static int WritePageLevels(byte[]? defs, int start, int end, ByteSink page)
+    {
+        if (defs is null)
+        {
+            return end - start;
+        }
+        ReadOnlySpan<byte> levels = defs.AsSpan(start, end - start);
+        WriteLevels(levels, 1, page);
+        return levels.Count((byte)1);
+    }
+
     /// <summary>Rows per data page for values of <paramref name="bitsPerValue"/> bits (at least 16).</summary>
     protected static int RowsPerPage(ParquetFileWriter writer, int bitsPerValue) =>
         Math.Max(16, (int)Math.Min(int.MaxValue, writer.PageBytes * 8L / Math.Max(1, bitsPerValue)));

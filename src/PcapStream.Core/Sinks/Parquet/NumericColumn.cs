@@ -145,13 +145,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         {
             int end = Math.Min(_rows, start + perPage);
             ByteSink page = writer.Page;
-            int values = end - start;
-            if (_defs is not null)
-            {
-                ReadOnlySpan<byte> levels = _defs.AsSpan(start, end - start);
-                WriteLevels(levels, 1, page);
-                values = levels.Count((byte)1);
-            }
+            int values = WritePageLevels(_defs, start, end, page);
             ReadOnlySpan<T> slice = _values.AsSpan(v, values);
             ValueEncoding encoding = ValueEncoding.Plain;
             if (_boolean)

@@ -256,9 +256,7 @@ internal sealed class StringColumn : ColumnBuffer
             ByteSink page = writer.Page;
             for (int k = 0; k < _entries; k++)
             {
-                ReadOnlySpan<byte> e = Entry(k);
-                page.WriteInt32LittleEndian(e.Length);
-                page.Write(e);
+                WritePlain(k, page);
             }
             writer.WriteDictionaryPage(_entries);
         }
@@ -269,13 +267,7 @@ internal sealed class StringColumn : ColumnBuffer
         {
             int end = Math.Min(_rows, start + perPage);
             ByteSink page = writer.Page;
-            int values = end - start;
-            if (_defs is not null)
-            {
-                ReadOnlySpan<byte> levels = _defs.AsSpan(start, end - start);
-                WriteLevels(levels, 1, page);
-                values = levels.Count((byte)1);
-            }
+            int values = WritePageLevels(_defs, start, end, page);
             ReadOnlySpan<int> indices = _indices.AsSpan(v, values);
             if (dictionary)
             {
@@ -286,9 +278,7 @@ internal sealed class StringColumn : ColumnBuffer
             {
                 foreach (int k in indices)
                 {
-                    ReadOnlySpan<byte> e = Entry(k);
-                    page.WriteInt32LittleEndian(e.Length);
-                    page.Write(e);
+                    WritePlain(k, page);
                 }
             }
             v += values;
@@ -297,6 +287,14 @@ internal sealed class StringColumn : ColumnBuffer
         }
         while (start < _rows);
         writer.EndColumn(_rows, dictionary ? ValueEncoding.RleDictionary : ValueEncoding.Plain, Statistics());
+    }
+
+    // PLAIN BYTE_ARRAY: 4-byte length, then the bytes (dictionary pages and the non-dictionary fallback alike).
+    private void WritePlain(int entry, ByteSink page)
+    {
+        ReadOnlySpan<byte> e = Entry(entry);
+        page.WriteInt32LittleEndian(e.Length);
+        page.Write(e);
     }
 
     // Min/max over the dictionary entries (every entry is used), compared as unsigned bytes: UTF-8 byte order is

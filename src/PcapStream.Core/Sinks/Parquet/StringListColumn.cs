@@ -69,8 +69,7 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
             }
             ByteSink page = writer.Page;
             WriteLevels(_reps.AsSpan(start, end - start), 1, page);
-            WriteLevels(_defs.AsSpan(start, end - start), 1, page);
-            int values = _defs.AsSpan(start, end - start).Count((byte)1);
+            int values = WritePageLevels(_defs, start, end, page);
             for (int k = v; k < v + values; k++)
             {
                 string s = _elements[k];
