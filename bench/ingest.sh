@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end ingest benchmark (issue 4): the benchmark capture split into 100 MB rotated files, ingested with
 # both datasets and with --no-packets. Prints MB/s and Mpps in total and per core, and peak RSS.
-# "per core" is wall-clock throughput / nproc (what a dedicated host gets per core); "per CPU-s" divides by the
+# "per core" is wall-clock throughput / nproc (what a dedicated host gets per core; the "1 core" rows pin the job to one
+# core with taskset, so there it is simply the throughput of that core); "per CPU-s" divides by the
 # CPU time the job actually used (user + sys), which stays meaningful on a shared, loaded machine.
 # Usage: bench/ingest.sh [BENCH_PCAP] [WORK_DIR]     (defaults: /tmp/bench-1g.pcap, /tmp/pcapstream-bench)
 # Build the capture first (outside the repository): ../shared/bench/make-bench-pcap.sh ../shared/bench/source.pcap 1024 /tmp/bench-1g.pcap
@@ -29,13 +30,15 @@ run() {
     local jit=${JIT:-}
     case $label in JIT*) jit=1 ;; esac
     rm -rf "$work/out"
-    local t0 t1 rss cpu
+    local t0 t1 rss cpu c=$cores
+    # PIN=N: the job on core N only (taskset; .NET sizes its parallelism from the affinity mask): what one core does.
+    if [ -n "${PIN:-}" ]; then c=1; fi
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%M %U %S' -o "$work/rss" env ${jit:+PCAPSTREAM_JIT=1} "$here/pcapstream" ingest "$work/in" --output "$work/out" "$@" 2>"$work/log" >/dev/null
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" ${PIN:+taskset -c $PIN} env ${jit:+PCAPSTREAM_JIT=1} "$here/pcapstream" ingest "$work/in" --output "$work/out" "$@" 2>"$work/log" >/dev/null
     t1=$(date +%s.%N)
     read -r rss user sys < "$work/rss"
     cpu=$(echo "$user + $sys" | bc)
-    awk -v l="$label" -v b="$bytes" -v p="$packets" -v s="$(echo "$t1 - $t0" | bc)" -v c="$cores" -v r="$rss" -v u="$cpu" 'BEGIN {
+    awk -v l="$label" -v b="$bytes" -v p="$packets" -v s="$(echo "$t1 - $t0" | bc)" -v c="$c" -v r="$rss" -v u="$cpu" 'BEGIN {
         printf "%-22s %6.2f s  %7.1f MB/s total  %7.1f MB/s/core  %5.2f Mpps total  %5.2f Mpps/core | CPU %6.2f s  %7.1f MB/s/CPU-s  %5.2f Mpps/CPU-s | peak RSS %d MB\n",
             l, s, b/1e6/s, b/1e6/s/c, p/1e6/s, p/1e6/s/c, u, b/1e6/u, p/1e6/u, r/1024 }'
 }
@@ -45,6 +48,8 @@ for _ in $(seq "$reps"); do run "packets+flows (snappy)"; done
 for _ in $(seq "$reps"); do run "flows only" --no-packets; done
 for _ in $(seq "$reps"); do run "JIT packets+flows" ; run "JIT flows only" --no-packets; done
 run "packets+flows (zstd)" --compression zstd
+# Per core without the sharing question: the whole job pinned to one core (start-up and the sequential steps included).
+for _ in $(seq "$reps"); do PIN=0 run "1 core: packets+flows"; PIN=0 run "1 core: flows only" --no-packets; done
 # Memory must not grow with the input: the same data as one batch per file (smallest batches) for comparison.
 run "packets+flows, 1 file/batch" --max-files-per-batch 1
 grep -h "batch" "$work/log" | tail -1
