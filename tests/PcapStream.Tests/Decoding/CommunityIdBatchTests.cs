@@ -8,22 +8,29 @@ namespace PcapStream.Tests.Decoding;
 
 /// <summary>
 /// The batch Community ID (<see cref="CommunityId.FormatUtf8Batch"/>, multi-buffer SHA-1) gives exactly the
-/// single-tuple results: the spec's baselines, mixed batches of every size around the 8 lanes, flow keys, both the
-/// vector path and the forced scalar path.
+/// single-tuple results: the spec's baselines, mixed batches of every size around the lane counts, flow keys, through
+/// the 8-lane, 4-lane and forced scalar paths.
 /// </summary>
 public sealed class CommunityIdBatchTests
 {
-    public static TheoryData<string, ushort, bool> Baselines => new()
+    public static TheoryData<string, ushort, int> Baselines => new()
     {
-        { "baseline_deflt.json", 0, true },
-        { "baseline_deflt.json", 0, false },
-        { "baseline_seed1.json", 1, true },
-        { "baseline_seed1.json", 1, false },
+        { "baseline_deflt.json", 0, 8 },
+        { "baseline_deflt.json", 0, 4 },
+        { "baseline_deflt.json", 0, 1 },
+        { "baseline_seed1.json", 1, 8 },
+        { "baseline_seed1.json", 1, 4 },
+        { "baseline_seed1.json", 1, 1 },
     };
+
+    /// <summary>
+    /// Lanes of the forced path: 8 (Vector256, where accelerated; else it runs as 4), 4 (Vector128), 1 (scalar).
+    /// </summary>
+    public static TheoryData<int> LaneCounts => new() { 8, 4, 1 };
 
     [Theory]
     [MemberData(nameof(Baselines))]
-    public void Every_baseline_row_is_reproduced_by_the_batch(string baseline, ushort seed, bool vectorized)
+    public void Every_baseline_row_is_reproduced_by_the_batch(string baseline, ushort seed, int lanes)
     {
         List<(CommunityIdTuple Tuple, string Expected)> rows = LoadBaseline(baseline);
         Assert.True(rows.Count >= 20, $"{baseline} has only {rows.Count} rows");
@@ -31,7 +38,7 @@ public sealed class CommunityIdBatchTests
         // All rows in one batch, then in chunks of every size 1..17 (partial lane groups, the scalar remainder).
         for (int chunk = 0; chunk <= 17; chunk++)
         {
-            string[] actual = Batch(tuples, seed, vectorized, chunk == 0 ? tuples.Length : chunk);
+            string[] actual = Batch(tuples, seed, lanes, chunk == 0 ? tuples.Length : chunk);
             for (int i = 0; i < rows.Count; i++)
             {
                 Assert.True(rows[i].Expected == actual[i], $"{baseline} chunk {chunk}: {rows[i].Tuple} gave {actual[i]}, expected {rows[i].Expected}");
@@ -40,9 +47,8 @@ public sealed class CommunityIdBatchTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Mixed_batches_of_every_size_equal_the_single_tuple_results(bool vectorized)
+    [MemberData(nameof(LaneCounts))]
+    public void Mixed_batches_of_every_size_equal_the_single_tuple_results(int lanes)
     {
         var random = new Random(7);
         for (int size = 1; size <= 17; size++)
@@ -51,7 +57,7 @@ public sealed class CommunityIdBatchTests
             {
                 ushort seed = round % 4 == 3 ? (ushort)random.Next(65536) : (ushort)0;
                 CommunityIdTuple[] tuples = Enumerable.Range(0, size).Select(_ => RandomTuple(random)).ToArray();
-                string[] actual = Batch(tuples, seed, vectorized, size);
+                string[] actual = Batch(tuples, seed, lanes, size);
                 for (int i = 0; i < size; i++)
                 {
                     CommunityIdTuple t = tuples[i];
@@ -63,9 +69,8 @@ public sealed class CommunityIdBatchTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Flow_key_tuples_give_the_flow_records_community_id(bool vectorized)
+    [MemberData(nameof(LaneCounts))]
+    public void Flow_key_tuples_give_the_flow_records_community_id(int lanes)
     {
         var random = new Random(11);
         var keys = new List<FlowKey>();
@@ -94,7 +99,7 @@ public sealed class CommunityIdBatchTests
             keys.Add(key);
         }
         CommunityIdTuple[] tuples = keys.Select(k => FlowIds.ToCommunityTuple(in k)).ToArray();
-        string[] actual = Batch(tuples, 0, vectorized, tuples.Length);
+        string[] actual = Batch(tuples, 0, lanes, tuples.Length);
         for (int i = 0; i < keys.Count; i++)
         {
             Assert.True(FlowIds.CommunityId(keys[i]) == actual[i], $"{keys[i]} gave {actual[i]}");
@@ -148,13 +153,13 @@ public sealed class CommunityIdBatchTests
     }
 
     /// <summary>Runs the batch over <paramref name="tuples"/> in chunks of <paramref name="chunk"/> and splits the text.</summary>
-    private static string[] Batch(CommunityIdTuple[] tuples, ushort seed, bool vectorized, int chunk)
+    private static string[] Batch(CommunityIdTuple[] tuples, ushort seed, int lanes, int chunk)
     {
         byte[] text = new byte[tuples.Length * CommunityId.Base64TextLength];
         for (int i = 0; i < tuples.Length; i += chunk)
         {
             int n = Math.Min(chunk, tuples.Length - i);
-            CommunityId.FormatUtf8BatchCore(tuples.AsSpan(i, n), text.AsSpan(i * CommunityId.Base64TextLength), seed, vectorized);
+            CommunityId.FormatUtf8BatchCore(tuples.AsSpan(i, n), text.AsSpan(i * CommunityId.Base64TextLength), seed, lanes);
         }
         return Enumerable.Range(0, tuples.Length)
             .Select(i => Encoding.ASCII.GetString(text, i * CommunityId.Base64TextLength, CommunityId.Base64TextLength))
