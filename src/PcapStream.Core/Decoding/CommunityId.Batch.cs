@@ -112,8 +112,22 @@ public static partial class CommunityId
     {
         IpAddress16 src = t.Src, dst = t.Dst;
         ushort srcPort = t.SrcPort, dstPort = t.DstPort;
-        bool hasPorts = t.HasPorts;
-        Canonicalise(ref src, ref dst, t.Proto, ref srcPort, ref dstPort, hasPorts);
+        bool hasPorts = t.HasPorts, oneWay = false;
+        if (hasPorts && IsIcmp(t.Proto))
+        {
+            (srcPort, dstPort, oneWay) = MapIcmp(t.Proto, (byte)srcPort, (byte)dstPort);
+        }
+        // Canonicalise's order, branch-free: which endpoint is smaller is a coin toss per tuple, and the branches
+        // mispredicted about half the time. The fields are swapped by mask.
+        bool swap = !oneWay & ((src.High > dst.High) | ((src.High == dst.High) &
+            ((src.Low > dst.Low) | ((src.Low == dst.Low) & hasPorts & (srcPort > dstPort)))));
+        ulong m = (ulong)-(long)(swap ? 1 : 0);
+        ulong dh = (src.High ^ dst.High) & m, dl = (src.Low ^ dst.Low) & m;
+        int dp = (srcPort ^ dstPort) & (int)m;
+        src = new IpAddress16(src.High ^ dh, src.Low ^ dl);
+        dst = new IpAddress16(dst.High ^ dh, dst.Low ^ dl);
+        srcPort = (ushort)(srcPort ^ dp);
+        dstPort = (ushort)(dstPort ^ dp);
 
         // The tail after the addresses: protocol, zero pad, then the ports or (without ports) the 0x80 end marker.
         ulong tail = ((ulong)t.Proto << 40) | (hasPorts ? ((uint)srcPort << 16) | dstPort : 0x8000_0000UL);
@@ -158,40 +172,60 @@ public static partial class CommunityId
     }
 
     /// <summary>
-    /// "1:" + base64 of one lane's 20-byte digest (five big-endian words <paramref name="stride"/> apart): 28 characters, the last '='.
-    /// By hand from the words: <c>Base64.EncodeToUtf8</c> on 20 bytes is its scalar path plus call overhead.
+    /// "1:" + base64 of one lane's 20-byte digest (five big-endian words <paramref name="stride"/> apart): 28
+    /// characters, the last '='. By hand from the words, two characters (12 bits) per table lookup:
+    /// <c>Base64.EncodeToUtf8</c> on 20 bytes is its scalar path plus call overhead, one lookup per character.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void WriteBase64Text(uint* digest, int stride, byte* text)
     {
-        ref byte alphabet = ref MemoryMarshal.GetReference(Base64Alphabet);
+        ref ushort pairs = ref MemoryMarshal.GetArrayDataReference(Base64Pairs.Table);
         text[0] = (byte)'1';
         text[1] = (byte)':';
-        // Three 48-bit groups (8 characters each) from bytes 0-5, 6-11, 12-17, then bytes 18-19 (3 characters + '=').
+        // Three 48-bit groups (8 characters each) from bytes 0-5, 6-11, 12-17, then bytes 18-19: 16 bits, two
+        // characters of 12 and a last one of 4 bits padded with two zero bits, and '='.
         ulong h01 = ((ulong)digest[0] << 32) | digest[stride];
         ulong h23 = ((ulong)digest[2 * stride] << 32) | digest[3 * stride];
         uint h4 = digest[4 * stride];
-        WriteBase64Group(ref alphabet, h01 >> 16, text + 2);
-        WriteBase64Group(ref alphabet, ((h01 & 0xFFFF) << 32) | (h23 >> 32), text + 10);
-        WriteBase64Group(ref alphabet, ((h23 & 0xFFFF_FFFF) << 16) | (h4 >> 16), text + 18);
-        uint last = (h4 & 0xFFFF) << 2; // bytes 18-19: 16 bits padded with two zero bits to three sextets
-        text[26] = Unsafe.Add(ref alphabet, (int)(last >> 12) & 63);
-        text[27] = Unsafe.Add(ref alphabet, (int)(last >> 6) & 63);
-        text[28] = Unsafe.Add(ref alphabet, (int)last & 63);
+        WriteBase64Group(ref pairs, h01 >> 16, text + 2);
+        WriteBase64Group(ref pairs, ((h01 & 0xFFFF) << 32) | (h23 >> 32), text + 10);
+        WriteBase64Group(ref pairs, ((h23 & 0xFFFF_FFFF) << 16) | (h4 >> 16), text + 18);
+        Unsafe.WriteUnaligned(text + 26, Unsafe.Add(ref pairs, (int)(h4 >> 4) & 0xFFF));
+        text[28] = Base64Alphabet[(int)(h4 & 0xF) << 2];
         text[29] = (byte)'=';
     }
 
     /// <summary>Eight base64 characters of the low 48 bits of <paramref name="bits"/>, most significant first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void WriteBase64Group(ref byte alphabet, ulong bits, byte* text)
+    private static unsafe void WriteBase64Group(ref ushort pairs, ulong bits, byte* text)
     {
-        for (int j = 0; j < 8; j++)
-        {
-            text[j] = Unsafe.Add(ref alphabet, (int)(bits >> (42 - (6 * j))) & 63);
-        }
+        Unsafe.WriteUnaligned(text, Unsafe.Add(ref pairs, (int)(bits >> 36) & 0xFFF));
+        Unsafe.WriteUnaligned(text + 2, Unsafe.Add(ref pairs, (int)(bits >> 24) & 0xFFF));
+        Unsafe.WriteUnaligned(text + 4, Unsafe.Add(ref pairs, (int)(bits >> 12) & 0xFFF));
+        Unsafe.WriteUnaligned(text + 6, Unsafe.Add(ref pairs, (int)bits & 0xFFF));
     }
 
     private static ReadOnlySpan<byte> Base64Alphabet => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8;
+
+    /// <summary>
+    /// The two base64 characters of every 12-bit value, as a pair in memory order (8 KiB). In a class of its own so
+    /// that only the batch path pays for (and checks) its initialisation, not every CommunityId call.
+    /// </summary>
+    private static class Base64Pairs
+    {
+        public static readonly ushort[] Table = Build();
+
+        private static ushort[] Build()
+        {
+            var table = new ushort[4096];
+            for (int v = 0; v < table.Length; v++)
+            {
+                byte first = Base64Alphabet[v >> 6], second = Base64Alphabet[v & 63];
+                table[v] = BitConverter.IsLittleEndian ? (ushort)(first | (second << 8)) : (ushort)((first << 8) | second);
+            }
+            return table;
+        }
+    }
 
     [DoesNotReturn]
     private static void ThrowDestinationTooShort() =>
