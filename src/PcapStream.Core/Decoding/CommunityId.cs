@@ -75,21 +75,7 @@ public static partial class CommunityId
     public static void HashTuple(IpAddress16 src, IpAddress16 dst, byte ipProto, ushort srcPort, ushort dstPort,
         bool hasPorts, bool isIPv4, ushort seed, Span<byte> hash)
     {
-        bool oneWay = false;
-        if (hasPorts && IsIcmp(ipProto))
-        {
-            (srcPort, dstPort, oneWay) = MapIcmp(ipProto, (byte)srcPort, (byte)dstPort);
-        }
-
-        // Order the endpoints so both directions hash alike; one-way ICMP keeps the packet's direction.
-        int order = src.CompareTo(dst);
-        bool swap = !oneWay && (order > 0 || (order == 0 && hasPorts && srcPort > dstPort));
-        if (swap)
-        {
-            (src, dst) = (dst, src);
-            (srcPort, dstPort) = (dstPort, srcPort);
-        }
-
+        Canonicalise(ref src, ref dst, ipProto, ref srcPort, ref dstPort, hasPorts);
         Span<byte> input = stackalloc byte[MaxInputLength];
         BinaryPrimitives.WriteUInt16BigEndian(input, seed);
         int n = 2;
@@ -104,6 +90,27 @@ public static partial class CommunityId
             n += 4;
         }
         Sha1SingleBlock(input[..n], hash);
+    }
+
+    /// <summary>
+    /// The spec's ICMP type mapping, then the endpoint order: both directions hash alike (smaller address first,
+    /// smaller port first when the addresses are equal); one-way ICMP keeps the packet's direction.
+    /// </summary>
+    private static void Canonicalise(ref IpAddress16 src, ref IpAddress16 dst, byte ipProto, ref ushort srcPort,
+        ref ushort dstPort, bool hasPorts)
+    {
+        bool oneWay = false;
+        if (hasPorts && IsIcmp(ipProto))
+        {
+            (srcPort, dstPort, oneWay) = MapIcmp(ipProto, (byte)srcPort, (byte)dstPort);
+        }
+        int order = src.CompareTo(dst);
+        bool swap = !oneWay && (order > 0 || (order == 0 && hasPorts && srcPort > dstPort));
+        if (swap)
+        {
+            (src, dst) = (dst, src);
+            (srcPort, dstPort) = (dstPort, srcPort);
+        }
     }
 
     /// <summary>
@@ -168,6 +175,21 @@ public static partial class CommunityId
                 dstPort = packet.IcmpCode;
                 break;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// The Community ID tuple of a decoded packet for <see cref="FormatUtf8Batch"/>: what
+    /// <see cref="TryFormatUtf8"/> hashes. False (and a default tuple) when the packet has no IP header.
+    /// </summary>
+    public static bool TryGetTuple(in DecodedPacket packet, out CommunityIdTuple tuple)
+    {
+        if (!TryGetTuple(in packet, out bool hasPorts, out ushort srcPort, out ushort dstPort))
+        {
+            tuple = default;
+            return false;
+        }
+        tuple = new CommunityIdTuple(packet.Src, packet.Dst, packet.IpProto, srcPort, dstPort, hasPorts, packet.IpVersion == 4);
         return true;
     }
 

@@ -144,4 +144,13 @@ public static class FlowIds
         k *= 0xc4ceb9fe1a85ec53UL;
         return k ^ (k >> 33);
     }
+
+    /// <summary>
+    /// The Community ID tuple of a canonical key, for <see cref="Decoding.CommunityId.FormatUtf8Batch"/>: gives the
+    /// same text as <see cref="CommunityId"/>. The key is already in Community ID order with ICMP types mapped;
+    /// hashing maps and orders again, which leaves such a key unchanged (the mapping is its own inverse on mapped
+    /// pairs, and one-way ICMP is never reordered).
+    /// </summary>
+    internal static Decoding.CommunityIdTuple ToCommunityTuple(in FlowKey key) =>
+        new(key.A, key.B, key.Proto, key.PortA, key.PortB, key.HasPorts, key.IsIPv4);
 }
