@@ -21,12 +21,14 @@ public sealed partial class FileFlowBuilder : IFlowSink
 {
     private const int LogChunkBits = 15, LogChunkSize = LogEntry.ChunkSize;
 
+    // Table and fragment cache come from BuilderPool and go back when the file is complete.
     private readonly FlowTable _table;
-    private readonly FragmentTracker _fragments = new();
+    private readonly FragmentTracker _fragments;
     // Per segment (key index): our own arrays, grown by doubling (no List<struct>: its code would be JIT-compiled
-    // at start-up, ReadyToRun cannot precompile BCL generics over this assembly's structs).
-    private SegmentInfo[] _segments = new SegmentInfo[1024];
-    private string?[] _communityIds = new string?[1024];
+    // at start-up, ReadyToRun cannot precompile BCL generics over this assembly's structs). From BuilderPool; the
+    // stitcher hands them back (FileFlowSegments.Release).
+    private SegmentInfo[] _segments;
+    private string?[] _communityIds;
     private int _segmentCount;
     // The head-run log in fixed chunks: appending never copies what is already logged.
     private LogEntry[][] _log = [LogChunkPool.Rent()];
@@ -42,7 +44,10 @@ public sealed partial class FileFlowBuilder : IFlowSink
     public FileFlowBuilder(FlowSettings settings, string file)
     {
         File = file ?? throw new ArgumentNullException(nameof(file));
-        _table = new FlowTable(settings, this);
+        ArgumentNullException.ThrowIfNull(settings);
+        _table = BuilderPool.RentTable(settings, this);
+        _fragments = BuilderPool.RentFragments();
+        BuilderPool.RentSegments(out _segments, out _communityIds);
     }
 
     /// <summary>The file being built.</summary>
@@ -206,8 +211,13 @@ public sealed partial class FileFlowBuilder : IFlowSink
                 open = AddOpen(opens, open, slot);
             }
         }
+        long evicted = _table.EvictedCount;
+        // The table is done with (the open flows are copied out): the next file's builder takes it.
+        BuilderPool.Return(_table, _fragments);
+        BuilderPool.NoteSegments(_segmentCount);
+        EndedArrayPool.NoteCount(_endedCount);
         return new FileFlowSegments(File, _segments, _communityIds, _segmentCount, _log, _logCount, _ended, _endedCount, opens,
-            _watermark, _table.EvictedCount);
+            _watermark, evicted);
     }
 
     private int AddOpen(OpenEntry[] opens, int n, int slot)
