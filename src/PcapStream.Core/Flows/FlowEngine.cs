@@ -21,12 +21,14 @@ public sealed partial class FileFlowBuilder : IFlowSink
 {
     private const int LogChunkBits = 15, LogChunkSize = LogEntry.ChunkSize;
 
+    // Table and fragment cache come from BuilderPool and go back when the file is complete.
     private readonly FlowTable _table;
-    private readonly FragmentTracker _fragments = new();
+    private readonly FragmentTracker _fragments;
     // Per segment (key index): our own arrays, grown by doubling (no List<struct>: its code would be JIT-compiled
-    // at start-up, ReadyToRun cannot precompile BCL generics over this assembly's structs).
-    private SegmentInfo[] _segments = new SegmentInfo[1024];
-    private string?[] _communityIds = new string?[1024];
+    // at start-up, ReadyToRun cannot precompile BCL generics over this assembly's structs). From BuilderPool; the
+    // stitcher hands them back (FileFlowSegments.Release).
+    private SegmentInfo[] _segments;
+    private string?[] _communityIds;
     private int _segmentCount;
     // The head-run log in fixed chunks: appending never copies what is already logged.
     private LogEntry[][] _log = [LogChunkPool.Rent()];
@@ -42,7 +44,10 @@ public sealed partial class FileFlowBuilder : IFlowSink
     public FileFlowBuilder(FlowSettings settings, string file)
     {
         File = file ?? throw new ArgumentNullException(nameof(file));
-        _table = new FlowTable(settings, this);
+        ArgumentNullException.ThrowIfNull(settings);
+        _table = BuilderPool.RentTable(settings, this);
+        _fragments = BuilderPool.RentFragments();
+        BuilderPool.RentSegments(out _segments, out _communityIds);
     }
 
     /// <summary>The file being built.</summary>
@@ -109,37 +114,41 @@ public sealed partial class FileFlowBuilder : IFlowSink
         {
             // A key not (or no longer) in the table: a new segment whose head run starts here.
             slot = _table.InsertAt(~slot, key, hash, t);
-            int tag = NewSegment(key, hash, t);
-            _table[slot].Tag = tag;
+            int tag = NewSegment(key, hash);
+            ref FlowEntry n = ref _table[slot];
+            n.Tag = tag;
+            n.HeadLast = t;
             Log(tag, p);
             _table.Start(slot, p, continuation: false);
             return tag;
         }
+        // The head-run state is in the entry (Tag >= 0: in the head run; HeadLast), not looked up per segment.
         ref FlowEntry e = ref _table[slot];
         int segment = e.Tag;
-        ref SegmentInfo s = ref _segments[segment];
-        if (s.InHead)
+        if (segment >= 0)
         {
-            if (t - s.HeadLast > _table.IdleOf(key))
+            if (t - e.HeadLast > _table.IdleOf(key))
             {
                 // The head run ends at its first idle gap: any earlier flow of the key, the builder's or one of an
                 // earlier file, has ended by now, so from here on the builder's flows are final. Ending the
                 // speculative flow still counts as head-run (the sink files it as speculative).
                 _table.ContinueOrRestart(slot, p);
-                s.InHead = false;
+                _table[slot].Tag = ~segment;
                 return segment;
             }
-            if (t > s.HeadLast)
+            if (t > e.HeadLast)
             {
-                s.HeadLast = t;
+                e.HeadLast = t;
             }
             Log(segment, p);
+            _table.CountIn(slot, p);
+            return segment;
         }
         _table.CountIn(slot, p);
-        return segment;
+        return ~segment;
     }
 
-    private int NewSegment(in FlowKey key, int hash, long t)
+    private int NewSegment(in FlowKey key, int hash)
     {
         if (_segmentCount == _segments.Length)
         {
@@ -152,7 +161,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
             Array.Resize(ref _communityIds, grown.Length);
         }
         int tag = _segmentCount++;
-        _segments[tag] = new SegmentInfo { Key = key, Hash = hash, HeadLast = t, InHead = true };
+        _segments[tag] = new SegmentInfo { Key = key, Hash = hash };
         return tag;
     }
 
@@ -206,8 +215,13 @@ public sealed partial class FileFlowBuilder : IFlowSink
                 open = AddOpen(opens, open, slot);
             }
         }
+        long evicted = _table.EvictedCount;
+        // The table is done with (the open flows are copied out): the next file's builder takes it.
+        BuilderPool.Return(_table, _fragments);
+        BuilderPool.NoteSegments(_segmentCount);
+        EndedArrayPool.NoteCount(_endedCount);
         return new FileFlowSegments(File, _segments, _communityIds, _segmentCount, _log, _logCount, _ended, _endedCount, opens,
-            _watermark, _table.EvictedCount);
+            _watermark, evicted);
     }
 
     private int AddOpen(OpenEntry[] opens, int n, int slot)
@@ -215,7 +229,7 @@ public sealed partial class FileFlowBuilder : IFlowSink
         ref FlowEntry e = ref _table[slot];
         if (e.Mode is EntryMode.Flow or EntryMode.Continuing)
         {
-            opens[n++] = new OpenEntry(e, _segments[e.Tag].InHead);
+            opens[n++] = new OpenEntry(Normalised(e), e.Tag >= 0);
         }
         return n;
     }
@@ -231,19 +245,26 @@ public sealed partial class FileFlowBuilder : IFlowSink
             }
             _ended = grown;
         }
-        _ended[_endedCount++] = new EndedEntry(entry, reason, _segments[entry.Tag].InHead);
+        _ended[_endedCount++] = new EndedEntry(Normalised(entry), reason, entry.Tag >= 0);
+    }
+
+    /// <summary>An entry as the stitcher reads it: Tag is the segment index whether or not the head run ended.</summary>
+    private static FlowEntry Normalised(in FlowEntry entry)
+    {
+        FlowEntry e = entry;
+        if (e.Tag < 0)
+        {
+            e.Tag = ~e.Tag;
+        }
+        return e;
     }
 }
 
-/// <summary>One segment (distinct key of a file): its key, hash and head-run state.</summary>
+/// <summary>One segment (distinct key of a file): its key and hash (its head-run state is in its table entry).</summary>
 internal struct SegmentInfo
 {
     public FlowKey Key;
     public int Hash;
-    /// <summary>Latest packet time of the head run.</summary>
-    public long HeadLast;
-    /// <summary>True while the key's packets are still logged (no idle gap yet).</summary>
-    public bool InHead;
 }
 
 /// <summary>One replayable packet of a head run.</summary>

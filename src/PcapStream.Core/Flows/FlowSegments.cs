@@ -35,10 +35,10 @@ public sealed partial class FileFlowSegments
     public int ReplayedPackets { get; internal set; }
 
     /// <summary>Per segment: key, hash, head-run state (valid 0 .. Count-1).</summary>
-    internal SegmentInfo[] Segments { get; }
+    internal SegmentInfo[] Segments { get; private set; }
 
     /// <summary>Community IDs the builder already computed (for packet rows), by segment; null where not computed.</summary>
-    internal string?[] CommunityIds { get; }
+    internal string?[] CommunityIds { get; private set; }
 
     /// <summary>The head-run log in chunks of 2^15 entries (empty once stitched: the chunks went back to the pool).</summary>
     internal LogEntry[][] Log { get; private set; }
@@ -46,7 +46,11 @@ public sealed partial class FileFlowSegments
     /// <summary>True once a stitcher has consumed these segments (they can be stitched once).</summary>
     internal bool Stitched { get; private set; }
 
-    /// <summary>Marks the segments consumed and hands the log chunks and the ended array back for the next file's builder.</summary>
+    /// <summary>
+    /// Marks the segments consumed and hands the log chunks, the ended array and the segment arrays back for the
+    /// next file's builder (so the file's builder must no longer be asked for Community IDs: the packet rows of a
+    /// file are written before its segments are stitched).
+    /// </summary>
     internal void Release()
     {
         Stitched = true;
@@ -55,6 +59,9 @@ public sealed partial class FileFlowSegments
         LogChunkPool.Return(log);
         EndedArrayPool.Return(Ended);
         Ended = [];
+        BuilderPool.ReturnSegments(Segments, CommunityIds, Count);
+        Segments = [];
+        CommunityIds = [];
     }
     internal int LogCount { get; }
     internal EndedEntry[] Ended { get; private set; }

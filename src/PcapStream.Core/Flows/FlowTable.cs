@@ -43,6 +43,7 @@ internal sealed partial class FlowTable
     public FlowTable(FlowSettings settings, IFlowSink sink, int initialCapacity = 1 << 14)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        Settings = settings;
         _maxFlows = Math.Max(2, settings.MaxFlows);
         _slotMask = (int)(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_maxFlows + 1) - 1);
         int capacity = Math.Clamp(initialCapacity, Math.Min(16, _maxFlows), _maxFlows);
@@ -63,6 +64,29 @@ internal sealed partial class FlowTable
         IcmpIdle = Ns(settings.IcmpIdleTimeout);
         Active = Ns(settings.ActiveTimeout);
         Grace = settings.TcpCloseGrace <= TimeSpan.Zero ? 0 : settings.TcpCloseGrace.Ticks * 100;
+    }
+
+    /// <summary>The settings the table was made with (a pooled table is reused only for equal settings).</summary>
+    public FlowSettings Settings { get; }
+
+    /// <summary>Capacity in slots (grows by chunks up to the flow limit).</summary>
+    internal int Capacity => _capacity;
+
+    /// <summary>
+    /// Empties the table for reuse (FlowPools' BuilderTablePool): its arrays keep their size, so a table reused
+    /// for a file like the last one neither allocates nor grows. Only the index is cleared; entries and links are
+    /// written when a slot is taken (<see cref="Place"/>), never read before.
+    /// </summary>
+    internal void Reset(IFlowSink sink)
+    {
+        Array.Clear(_buckets);
+        _count = 0;
+        _extraFiles.Clear();
+        _head.AsSpan().Fill(-1);
+        _tail.AsSpan().Fill(-1);
+        Sink = sink;
+        CurrentFile = 0;
+        EvictedCount = 0;
     }
 
     /// <summary>Timeouts in ns; long.MaxValue / 4 when disabled (so adding a time cannot overflow).</summary>

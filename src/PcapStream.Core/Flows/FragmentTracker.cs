@@ -28,6 +28,18 @@ internal sealed class FragmentTracker
     }
 
     private readonly Slot[] _slots = new Slot[Size];
+    // True once a first fragment was remembered: Reset clears only a tracker that was used (most files have none).
+    private bool _used;
+
+    /// <summary>Forgets every fragment (for reuse by the next file's builder).</summary>
+    public void Reset()
+    {
+        if (_used)
+        {
+            Array.Clear(_slots);
+            _used = false;
+        }
+    }
 
     private static int Index(in DecodedPacket p) =>
         (int)(((uint)p.Src.Low * 2654435761u) ^ ((uint)p.Dst.Low * 40503u) ^ (p.IpId * 2246822519u) ^ p.IpProto) & (Size - 1);
@@ -49,6 +61,7 @@ internal sealed class FragmentTracker
             s.Dir = (byte)dir;
             s.Time = time;
             s.Key = key;
+            _used = true;
             return dir;
         }
         if (s.Used && s.IpId == p.IpId && s.Proto == p.IpProto && s.Src == p.Src && s.Dst == p.Dst &&
