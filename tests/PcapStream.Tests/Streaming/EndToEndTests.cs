@@ -117,6 +117,36 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void A_batch_cut_by_its_bounds_takes_whole_rounds_of_workers_and_the_datasets_are_unchanged()
+    {
+        using var dirs = new TestDirs("e2e-rounds");
+        string input = dirs.Sub("in"), output = dirs.Sub("out"), whole = dirs.Sub("whole");
+        IReadOnlyList<SampleFile> files = SampleCaptureGenerator.Generate(input, new SampleOptions { Sensors = 1, Minutes = 11, Flows = 300 });
+        Assert.Equal(11, files.Count);
+        // At most five files per batch: without the rule the batches were 5, 5 and 1 file, which on two workers is
+        // a lone file in every third round.
+        var reports = new List<BatchReport>();
+        using (var job = new StreamingJob(OnceOptions(input, output) with { Parallelism = 2, MaxFilesPerBatch = 5, MaxBytesPerBatch = 0 }, TextWriter.Null))
+        {
+            job.BatchCommitted = reports.Add;
+            job.Run(CancellationToken.None);
+        }
+        int[] sizes = reports.Where(r => r.Files > 0).Select(r => r.Files).ToArray();
+        Assert.Equal([4, 4, 3], sizes);
+        Assert.Equal(4, StreamingJob.WholeRounds(5, 11, 2));
+        Assert.Equal(5, StreamingJob.WholeRounds(5, 5, 2)); // every ready file: as it is
+        Assert.Equal(1, StreamingJob.WholeRounds(1, 3, 2)); // less than a round: as it is
+        Assert.Equal(6, StreamingJob.WholeRounds(7, 20, 3));
+
+        using (var job = new StreamingJob(OnceOptions(input, whole) with { MaxBytesPerBatch = 0 }, TextWriter.Null))
+        {
+            job.Run(CancellationToken.None);
+        }
+        DatasetComparer.AssertSameRows(whole, output, "packets");
+        DatasetComparer.AssertSameRows(whole, output, "flows");
+    }
+
+    [Fact]
     public void A_truncated_capture_keeps_its_good_packets_and_is_reported_with_its_offset()
     {
         using var dirs = new TestDirs("e2e-truncated");
