@@ -17,65 +17,164 @@ internal static class FlowSink
 
     /// <summary>Writes <paramref name="flows"/> (one stream's, one batch's) and returns the part files written.</summary>
     public static Task<List<string>> WriteAsync(string output, long batch, int streamIndex, IReadOnlyList<FlowRecord> flows,
-        SinkOptions options, CancellationToken cancel)
+        SinkOptions options, CancellationToken cancel) =>
+        Task.FromResult(Write(output, batch, [new StreamFlows(streamIndex, flows)], options, 1, cancel));
+
+    /// <summary>
+    /// Writes the ended flows of a batch's streams, one part per stream and hour, encoding up to
+    /// <paramref name="parallelism"/> parts at once; returns the part files written, by stream (in the given order)
+    /// then hour. Each part's bytes depend only on its rows (in the stitcher's order), never on which thread wrote
+    /// it or when, so the output is the same as one thread's.
+    /// </summary>
+    public static List<string> Write(string output, long batch, IReadOnlyList<StreamFlows> streams, SinkOptions options,
+        int parallelism, CancellationToken cancel)
     {
-        // Group by hour of the first packet; order inside a partition follows the stitcher's (deterministic) order.
-        var byHour = new SortedDictionary<long, List<FlowRecord>>();
-        foreach (FlowRecord flow in flows)
+        List<Partition> parts = Partitions(streams);
+        var paths = new string[parts.Count];
+        if (parts.Count == 0)
         {
-            long hour = DatasetLayout.HourOf(flow.FirstSeenNanos);
-            if (!byHour.TryGetValue(hour, out List<FlowRecord>? list))
+            return [];
+        }
+        // Largest parts first, so the last part to start is a small one and the workers finish together.
+        int[] order = new int[parts.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) => parts[a].Flows.Count != parts[b].Flows.Count
+            ? parts[b].Flows.Count.CompareTo(parts[a].Flows.Count) : a.CompareTo(b));
+        int workers = Math.Clamp(parallelism, 1, parts.Count);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Exception? error = null;
+        int next = -1;
+        void Work()
+        {
+            RowGroupColumns? columns = null;
+            int capacity = 0;
+            try
             {
-                byHour.Add(hour, list = []);
+                int k;
+                while ((k = Interlocked.Increment(ref next)) < order.Length)
+                {
+                    failed.Token.ThrowIfCancellationRequested();
+                    Partition p = parts[order[k]];
+                    if (columns is null)
+                    {
+                        capacity = Math.Min(options.FlowRowGroupRows, Math.Max(p.Flows.Count, 1));
+                        columns = RentColumns(ref capacity);
+                    }
+                    paths[order[k]] = WritePart(output, batch, p, options, columns, capacity, failed.Token);
+                }
             }
-            list.Add(flow);
-        }
-        var paths = new List<string>(byHour.Count);
-        int capacity = Math.Min(options.FlowRowGroupRows, flows.Count);
-        RowGroupColumns? columns = null;
-        foreach ((long hour, List<FlowRecord> list) in byHour)
-        {
-            using PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, hour),
-                DatasetLayout.PartName(batch, streamIndex), FlowColumns.Columns, options);
-            columns ??= RentColumns(ref capacity);
-            for (int start = 0; start < list.Count; start += options.FlowRowGroupRows)
+            catch (Exception e)
             {
-                cancel.ThrowIfCancellationRequested();
-                int count = Math.Min(options.FlowRowGroupRows, list.Count - start);
-                Fill(columns, list, start, count);
-                columns.Write(part.Writer);
-                Streaming.FaultInjection.Pause("row-group");
+                // The first failure is the one reported (a cancel of the others is its consequence).
+                Interlocked.CompareExchange(ref error, e, null);
+                failed.Cancel();
+                columns = null; // an abandoned row group may be half filled: its buffers are dropped
             }
-            part.Complete();
-            paths.Add(part.FinalPath);
+            if (columns is not null)
+            {
+                ReturnColumns(columns, capacity);
+            }
         }
-        if (columns is not null)
+        var helpers = new Task[workers - 1];
+        for (int w = 0; w < helpers.Length; w++)
         {
-            ReturnColumns(columns, capacity);
+            helpers[w] = Task.Run(Work, CancellationToken.None);
         }
-        return Task.FromResult(paths);
+        Work();
+        Task.WaitAll(helpers);
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+        return [.. paths];
     }
 
-    // The row buffers of the last write, kept for the next batch: allocating them per batch (tens of MB of arrays
-    // on the large-object heap, zeroed and first-touched) was ~2.5 % of a flows-only ingest. One set is kept (the
-    // largest asked for, at most FlowRowGroupRows rows); a write that fails drops its set instead of returning it.
+    /// <summary>One capture stream's ended flows of a batch, with the stream's index (the part names' n).</summary>
+    public readonly record struct StreamFlows(int StreamIndex, IReadOnlyList<FlowRecord> Flows);
+
+    private sealed record Partition(int StreamIndex, long Hour, List<FlowRecord> Flows);
+
+    // Groups each stream's flows by hour of the first packet; order inside a partition follows the stitcher's
+    // (deterministic) order. Streams keep the given order, hours ascend.
+    private static List<Partition> Partitions(IReadOnlyList<StreamFlows> streams)
+    {
+        var parts = new List<Partition>();
+        foreach ((int streamIndex, IReadOnlyList<FlowRecord> flows) in streams)
+        {
+            var byHour = new SortedDictionary<long, List<FlowRecord>>();
+            List<FlowRecord>? last = null;
+            long lastHour = long.MinValue;
+            foreach (FlowRecord flow in flows)
+            {
+                long hour = DatasetLayout.HourOf(flow.FirstSeenNanos);
+                if (hour != lastHour || last is null)
+                {
+                    if (!byHour.TryGetValue(hour, out last))
+                    {
+                        byHour.Add(hour, last = []);
+                    }
+                    lastHour = hour;
+                }
+                last.Add(flow);
+            }
+            foreach ((long hour, List<FlowRecord> list) in byHour)
+            {
+                parts.Add(new Partition(streamIndex, hour, list));
+            }
+        }
+        return parts;
+    }
+
+    private static string WritePart(string output, long batch, Partition p, SinkOptions options, RowGroupColumns columns, int capacity,
+        CancellationToken cancel)
+    {
+        using PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, p.Hour),
+            DatasetLayout.PartName(batch, p.StreamIndex), FlowColumns.Columns, options);
+        List<FlowRecord> list = p.Flows;
+        int rowsPerGroup = Math.Min(options.FlowRowGroupRows, capacity);
+        for (int start = 0; start < list.Count; start += rowsPerGroup)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int count = Math.Min(rowsPerGroup, list.Count - start);
+            Fill(columns, list, start, count);
+            columns.Write(part.Writer);
+            Streaming.FaultInjection.Pause("row-group");
+        }
+        part.Complete();
+        return part.FinalPath;
+    }
+
+    // The row buffers of earlier writes, kept for the next batch: allocating them per batch (tens of MB of arrays
+    // on the large-object heap, zeroed and first-touched) was ~2.5 % of a flows-only ingest. One set per worker
+    // (at most one per core) is kept; a write that fails drops its set instead of returning it.
     private static readonly Lock s_cacheLock = new();
-    private static RowGroupColumns? s_cached;
-    private static int s_cachedCapacity;
+    private static readonly List<(RowGroupColumns Columns, int Capacity)> s_cached = [];
 
     /// <summary>A set of row buffers for at least <paramref name="capacity"/> rows; sets it to the set's own capacity.</summary>
     private static RowGroupColumns RentColumns(ref int capacity)
     {
         lock (s_cacheLock)
         {
-            if (s_cached is { } cached && s_cachedCapacity >= capacity)
+            // The smallest set that is large enough, so a large one stays for a large write.
+            int best = -1;
+            for (int i = 0; i < s_cached.Count; i++)
             {
-                s_cached = null;
-                capacity = s_cachedCapacity;
-                return cached;
+                if (s_cached[i].Capacity >= capacity && (best < 0 || s_cached[i].Capacity < s_cached[best].Capacity))
+                {
+                    best = i;
+                }
+            }
+            if (best >= 0)
+            {
+                (RowGroupColumns columns, capacity) = s_cached[best];
+                s_cached.RemoveAt(best);
+                return columns;
             }
         }
-        return new RowGroupColumns(FlowColumns.Columns, capacity);
+        return new RowGroupColumns(FlowColumns.Columns, capacity, [(int)F.FlowId, (int)F.CommunityId]);
     }
 
     private static void ReturnColumns(RowGroupColumns columns, int capacity)
@@ -83,19 +182,26 @@ internal static class FlowSink
         columns.Reset(); // empty already after Write; also drops what an abandoned row group left
         lock (s_cacheLock)
         {
-            if (s_cached is null || s_cachedCapacity <= capacity)
+            s_cached.Add((columns, capacity));
+            if (s_cached.Count > Math.Max(1, Environment.ProcessorCount))
             {
-                s_cached = columns;
-                s_cachedCapacity = capacity;
+                int smallest = 0;
+                for (int i = 1; i < s_cached.Count; i++)
+                {
+                    if (s_cached[i].Capacity < s_cached[smallest].Capacity)
+                    {
+                        smallest = i;
+                    }
+                }
+                s_cached.RemoveAt(smallest);
             }
         }
     }
 
     private static void Fill(RowGroupColumns c, List<FlowRecord> flows, int start, int n)
     {
-        StringColumn flowId = c.String((int)F.FlowId), communityId = c.String((int)F.CommunityId), sensor = c.String((int)F.Sensor),
-            protocol = c.String((int)F.Protocol), srcIp = c.String((int)F.SrcIP), dstIp = c.String((int)F.DstIP),
-            connState = c.String((int)F.ConnState), endReason = c.String((int)F.EndReason);
+        StringColumn sensor = c.String((int)F.Sensor), protocol = c.String((int)F.Protocol), srcIp = c.String((int)F.SrcIP),
+            dstIp = c.String((int)F.DstIP), connState = c.String((int)F.ConnState), endReason = c.String((int)F.EndReason);
         NumericColumn<long> firstSeen = c.Int64((int)F.FirstSeen), lastSeen = c.Int64((int)F.LastSeen),
             firstNanos = c.Int64((int)F.FirstSeenNanos), lastNanos = c.Int64((int)F.LastSeenNanos);
         NumericColumn<double> duration = c.Double((int)F.DurationSeconds);
@@ -108,12 +214,11 @@ internal static class FlowSink
             counters[k] = c.Int64((int)F.SrcPackets + k);
         }
         StringListColumn files = c.List((int)F.Files);
+        FillIds(c.String((int)F.FlowId), c.String((int)F.CommunityId), flows, start, n);
         for (int i = 0; i < n; i++)
         {
             FlowRecord f = flows[start + i];
             bool v4 = f.IpVersion == 4;
-            flowId.Add(f.FlowId);
-            communityId.Add(f.CommunityId);
             sensor.Add(f.Sensor);
             firstSeen.Add(Utf8Format.FloorDiv(f.FirstSeenNanos, 1000));
             lastSeen.Add(Utf8Format.FloorDiv(f.LastSeenNanos, 1000));
@@ -121,7 +226,9 @@ internal static class FlowSink
             lastNanos.Add(f.LastSeenNanos);
             duration.Add(f.DurationSeconds);
             ipVersion.Add(f.IpVersion);
-            protocol.Add(f.Protocol);
+            // Protocol and end reason keyed by number: an array load, not a lookup by string reference.
+            int proto = protocol.FindKey(f.IpProto);
+            protocol.AddIndex(proto >= 0 ? proto : protocol.AddKey(f.IpProto, f.Protocol));
             ipProto.Add(f.IpProto);
             srcIp.AddAddress(f.SrcIP, v4);
             srcPort.Add(f.SrcPort.HasValue, f.SrcPort.GetValueOrDefault());
@@ -141,8 +248,44 @@ internal static class FlowSink
             flagsSrc.Add(tcp, f.TcpFlagsSrc);
             flagsDst.Add(tcp, f.TcpFlagsDst);
             connState.Add(f.ConnState);
-            endReason.Add(FlowColumns.EndReasonName(f.EndReason));
+            int reason = endReason.FindKey((int)f.EndReason);
+            endReason.AddIndex(reason >= 0 ? reason : endReason.AddKey((int)f.EndReason, FlowColumns.EndReasonName(f.EndReason)));
             files.Add(f.Files);
+        }
+    }
+
+    // The two id columns, written as ASCII straight into the columns (no string per flow): the flow id hashed from
+    // the key here, the Community ID too unless the record already has it (the per-file builder computed it for
+    // packet rows). Hashing here rather than when the record is built keeps it off the stitching thread; the
+    // sensor's UTF-8 is encoded once per row group.
+    private static void FillIds(StringColumn flowId, StringColumn communityId, List<FlowRecord> flows, int start, int n)
+    {
+        string? sensor = null;
+        byte[] sensorUtf8 = [];
+        for (int i = 0; i < n; i++)
+        {
+            FlowRecord f = flows[start + i];
+            if (f.KnownFlowId is { } id)
+            {
+                flowId.AppendDistinct(id);
+            }
+            else
+            {
+                if (!ReferenceEquals(f.Sensor, sensor))
+                {
+                    sensor = f.Sensor;
+                    sensorUtf8 = System.Text.Encoding.UTF8.GetBytes(sensor);
+                }
+                FlowIds.FlowIdUtf8(sensorUtf8, f.Key, f.FirstSeenNanos, flowId.AppendDistinct(FlowIds.FlowIdLength));
+            }
+            if (f.KnownCommunityId is { } known)
+            {
+                communityId.AppendDistinct(known);
+            }
+            else
+            {
+                FlowIds.CommunityIdUtf8(f.Key, communityId.AppendDistinct(FlowIds.CommunityIdLength));
+            }
         }
     }
 }

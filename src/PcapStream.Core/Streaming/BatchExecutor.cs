@@ -222,13 +222,14 @@ internal sealed class BatchExecutor
     }
 
     // Ends the batch's stitching per stream (quiet-stream expiry, end-of-input flush), saves the open flows, and
-    // writes each stream's ended flows.
+    // writes the streams' ended flows.
     private long Finish(SourceEntry entry, StitchRun stitch, CommitEntry commit, out StateHeader newHeader,
         out List<byte[]> newStates, CancellationToken cancel)
     {
         long flowCount = 0;
         newHeader = new StateHeader();
         newStates = [];
+        var toWrite = new List<FlowSink.StreamFlows>();
         foreach (StitchRun.Stream s in stitch.Streams)
         {
             cancel.ThrowIfCancellationRequested();
@@ -270,11 +271,12 @@ internal sealed class BatchExecutor
             });
             if (s.Ended.Count > 0)
             {
-                List<string> parts = FlowSink.WriteAsync(_options.Output, entry.Batch, s.Index, s.Ended, _options.Sinks, cancel).GetAwaiter().GetResult();
-                commit.Flows.AddRange(Relative(parts));
+                toWrite.Add(new FlowSink.StreamFlows(s.Index, s.Ended));
                 flowCount += s.Ended.Count;
             }
         }
+        // All streams' parts at once, across the cores (the decoders are done): listed in stream then hour order.
+        commit.Flows.AddRange(Relative(FlowSink.Write(_options.Output, entry.Batch, toWrite, _options.Sinks, _options.Parallelism, cancel)));
         return flowCount;
     }
 

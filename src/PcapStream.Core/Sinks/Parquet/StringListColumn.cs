@@ -14,12 +14,16 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
     private string[] _elements = new string[capacity];
     private byte[] _reps = new byte[capacity], _defs = new byte[capacity];
     private int _levels, _values, _rows;
+    private string? _last;
+    private byte[] _lastUtf8 = new byte[256];
+    private int _lastLength;
 
     public override int Rows => _rows;
 
     public override void Reset()
     {
         Array.Clear(_elements, 0, _values);
+        _last = null;
         _levels = _values = _rows = 0;
     }
 
@@ -72,10 +76,21 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
             int values = WritePageLevels(_defs, start, end, page);
             for (int k = v; k < v + values; k++)
             {
+                // Neighbouring rows mostly list the same file (one shared name instance per file): its UTF-8 is
+                // encoded once per run of rows, not per row.
                 string s = _elements[k];
-                int n = Encoding.UTF8.GetByteCount(s);
-                page.WriteInt32LittleEndian(n);
-                page.Advance(Encoding.UTF8.GetBytes(s, page.GetSpan(n)));
+                if (!ReferenceEquals(s, _last))
+                {
+                    int count = Encoding.UTF8.GetByteCount(s);
+                    if (_lastUtf8.Length < count)
+                    {
+                        _lastUtf8 = new byte[Math.Max(count, _lastUtf8.Length * 2)];
+                    }
+                    _lastLength = Encoding.UTF8.GetBytes(s, _lastUtf8);
+                    _last = s;
+                }
+                page.WriteInt32LittleEndian(_lastLength);
+                page.Write(_lastUtf8.AsSpan(0, _lastLength));
             }
             v += values;
             writer.WriteDataPage(end - start, ValueEncoding.Plain);
