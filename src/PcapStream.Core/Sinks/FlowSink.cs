@@ -6,9 +6,9 @@ using F = PcapStream.Output.FlowColumn;
 namespace PcapStream.Sinks;
 
 /// <summary>
-/// The <c>flows</c> dataset: schema from <see cref="FlowColumns"/> (THE column list) and the writer of one capture
-/// stream's ended flows of a batch, partitioned by the hour of the first packet, named
-/// part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet.
+/// The <c>flows</c> dataset: schema from <see cref="FlowColumns"/> (THE column list) and the encoder of its parts:
+/// one per capture stream and hour of the first packet per batch, named part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet
+/// (which parts, and when, is <see cref="FlowBatchWriter"/>'s).
 /// </summary>
 internal static class FlowSink
 {
@@ -17,25 +17,28 @@ internal static class FlowSink
 
     /// <summary>Writes <paramref name="flows"/> (one stream's, one batch's) and returns the part files written.</summary>
     public static Task<List<string>> WriteAsync(string output, long batch, int streamIndex, IReadOnlyList<FlowRecord> flows,
-        SinkOptions options, CancellationToken cancel) =>
-        Task.FromResult(Write(output, batch, [new StreamFlows(streamIndex, flows)], options, 1, cancel));
+        SinkOptions options, CancellationToken cancel)
+    {
+        using var writer = new FlowBatchWriter(output, batch, options, parallelism: 1, sealLagNanos: -1, cancel);
+        return Task.FromResult(writer.Finish([new StreamFlows(streamIndex, flows)]));
+    }
+
+    /// <summary>One capture stream's ended flows of a batch, with the stream's index (the part names' n).</summary>
+    public readonly record struct StreamFlows(int StreamIndex, IReadOnlyList<FlowRecord> Flows);
 
     /// <summary>
-    /// Writes the ended flows of a batch's streams, one part per stream and hour, encoding up to
-    /// <paramref name="parallelism"/> parts at once; returns the part files written, by stream (in the given order)
-    /// then hour. Each part's bytes depend only on its rows (in the stitcher's order), never on which thread wrote
-    /// it or when, so the output is the same as one thread's.
+    /// Writes <paramref name="parts"/>, up to <paramref name="parallelism"/> at once (this thread is one of the
+    /// workers), largest first so the workers finish together; sets each part's <see cref="FlowPart.Path"/> and
+    /// <see cref="FlowPart.WrittenRows"/>. A part's bytes depend only on its rows (in the stitcher's order), never
+    /// on which thread wrote it or when. On failure the first error is thrown once every worker stopped.
     /// </summary>
-    public static List<string> Write(string output, long batch, IReadOnlyList<StreamFlows> streams, SinkOptions options,
-        int parallelism, CancellationToken cancel)
+    public static void WriteParts(string output, long batch, List<FlowPart> parts, SinkOptions options, int parallelism,
+        CancellationToken cancel)
     {
-        List<Partition> parts = Partitions(streams);
-        var paths = new string[parts.Count];
         if (parts.Count == 0)
         {
-            return [];
+            return;
         }
-        // Largest parts first, so the last part to start is a small one and the workers finish together.
         int[] order = new int[parts.Count];
         for (int i = 0; i < order.Length; i++)
         {
@@ -49,21 +52,14 @@ internal static class FlowSink
         int next = -1;
         void Work()
         {
-            RowGroupColumns? columns = null;
-            int capacity = 0;
             try
             {
                 int k;
                 while ((k = Interlocked.Increment(ref next)) < order.Length)
                 {
                     failed.Token.ThrowIfCancellationRequested();
-                    Partition p = parts[order[k]];
-                    if (columns is null)
-                    {
-                        capacity = Math.Min(options.FlowRowGroupRows, Math.Max(p.Flows.Count, 1));
-                        columns = RentColumns(ref capacity);
-                    }
-                    paths[order[k]] = WritePart(output, batch, p, options, columns, capacity, failed.Token);
+                    FlowPart p = parts[order[k]];
+                    WritePart(output, batch, p, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.Flows), options, failed.Token);
                 }
             }
             catch (Exception e)
@@ -71,11 +67,6 @@ internal static class FlowSink
                 // The first failure is the one reported (a cancel of the others is its consequence).
                 Interlocked.CompareExchange(ref error, e, null);
                 failed.Cancel();
-                columns = null; // an abandoned row group may be half filled: its buffers are dropped
-            }
-            if (columns is not null)
-            {
-                ReturnColumns(columns, capacity);
             }
         }
         var helpers = new Task[workers - 1];
@@ -89,62 +80,33 @@ internal static class FlowSink
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
-        return [.. paths];
     }
 
-    /// <summary>One capture stream's ended flows of a batch, with the stream's index (the part names' n).</summary>
-    public readonly record struct StreamFlows(int StreamIndex, IReadOnlyList<FlowRecord> Flows);
-
-    private sealed record Partition(int StreamIndex, long Hour, List<FlowRecord> Flows);
-
-    // Groups each stream's flows by hour of the first packet; order inside a partition follows the stitcher's
-    // (deterministic) order. Streams keep the given order, hours ascend.
-    private static List<Partition> Partitions(IReadOnlyList<StreamFlows> streams)
-    {
-        var parts = new List<Partition>();
-        foreach ((int streamIndex, IReadOnlyList<FlowRecord> flows) in streams)
-        {
-            var byHour = new SortedDictionary<long, List<FlowRecord>>();
-            List<FlowRecord>? last = null;
-            long lastHour = long.MinValue;
-            foreach (FlowRecord flow in flows)
-            {
-                long hour = DatasetLayout.HourOf(flow.FirstSeenNanos);
-                if (hour != lastHour || last is null)
-                {
-                    if (!byHour.TryGetValue(hour, out last))
-                    {
-                        byHour.Add(hour, last = []);
-                    }
-                    lastHour = hour;
-                }
-                last.Add(flow);
-            }
-            foreach ((long hour, List<FlowRecord> list) in byHour)
-            {
-                parts.Add(new Partition(streamIndex, hour, list));
-            }
-        }
-        return parts;
-    }
-
-    private static string WritePart(string output, long batch, Partition p, SinkOptions options, RowGroupColumns columns, int capacity,
+    /// <summary>Writes one part from <paramref name="rows"/> (its rows so far); records its path and row count.</summary>
+    public static void WritePart(string output, long batch, FlowPart p, ReadOnlySpan<FlowRecord> rows, SinkOptions options,
         CancellationToken cancel)
     {
-        using PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, p.Hour),
-            DatasetLayout.PartName(batch, p.StreamIndex), FlowColumns.Columns, options);
-        List<FlowRecord> list = p.Flows;
-        int rowsPerGroup = Math.Min(options.FlowRowGroupRows, capacity);
-        for (int start = 0; start < list.Count; start += rowsPerGroup)
+        int capacity = Math.Min(options.FlowRowGroupRows, Math.Max(rows.Length, 1));
+        RowGroupColumns columns = RentColumns(ref capacity);
+        using (PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, p.Hour),
+            DatasetLayout.PartName(batch, p.StreamIndex), FlowColumns.Columns, options))
         {
-            cancel.ThrowIfCancellationRequested();
-            int count = Math.Min(rowsPerGroup, list.Count - start);
-            Fill(columns, list, start, count);
-            columns.Write(part.Writer);
-            Streaming.FaultInjection.Pause("row-group");
+            // The set may be larger than asked (kept from an earlier write): row groups stay FlowRowGroupRows.
+            int rowsPerGroup = Math.Min(options.FlowRowGroupRows, capacity);
+            for (int start = 0; start < rows.Length; start += rowsPerGroup)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int count = Math.Min(rowsPerGroup, rows.Length - start);
+                Fill(columns, rows.Slice(start, count));
+                columns.Write(part.Writer);
+                Streaming.FaultInjection.Pause("row-group");
+            }
+            part.Complete();
+            p.Path = part.FinalPath;
         }
-        part.Complete();
-        return part.FinalPath;
+        p.WrittenRows = rows.Length;
+        // Returned only after a write that went through: a failed one may leave a half-filled row group behind.
+        ReturnColumns(columns, capacity);
     }
 
     // The row buffers of earlier writes, kept for the next batch: allocating them per batch (tens of MB of arrays
@@ -198,7 +160,7 @@ internal static class FlowSink
         }
     }
 
-    private static void Fill(RowGroupColumns c, List<FlowRecord> flows, int start, int n)
+    private static void Fill(RowGroupColumns c, ReadOnlySpan<FlowRecord> flows)
     {
         StringColumn sensor = c.String((int)F.Sensor), protocol = c.String((int)F.Protocol), srcIp = c.String((int)F.SrcIP),
             dstIp = c.String((int)F.DstIP), connState = c.String((int)F.ConnState), endReason = c.String((int)F.EndReason);
@@ -214,10 +176,9 @@ internal static class FlowSink
             counters[k] = c.Int64((int)F.SrcPackets + k);
         }
         StringListColumn files = c.List((int)F.Files);
-        FillIds(c.String((int)F.FlowId), c.String((int)F.CommunityId), flows, start, n);
-        for (int i = 0; i < n; i++)
+        FillIds(c.String((int)F.FlowId), c.String((int)F.CommunityId), flows);
+        foreach (FlowRecord f in flows)
         {
-            FlowRecord f = flows[start + i];
             bool v4 = f.IpVersion == 4;
             sensor.Add(f.Sensor);
             firstSeen.Add(Utf8Format.FloorDiv(f.FirstSeenNanos, 1000));
@@ -258,13 +219,12 @@ internal static class FlowSink
     // the key here, the Community ID too unless the record already has it (the per-file builder computed it for
     // packet rows). Hashing here rather than when the record is built keeps it off the stitching thread; the
     // sensor's UTF-8 is encoded once per row group.
-    private static void FillIds(StringColumn flowId, StringColumn communityId, List<FlowRecord> flows, int start, int n)
+    private static void FillIds(StringColumn flowId, StringColumn communityId, ReadOnlySpan<FlowRecord> flows)
     {
         string? sensor = null;
         byte[] sensorUtf8 = [];
-        for (int i = 0; i < n; i++)
+        foreach (FlowRecord f in flows)
         {
-            FlowRecord f = flows[start + i];
             if (f.KnownFlowId is { } id)
             {
                 flowId.AppendDistinct(id);
@@ -288,4 +248,24 @@ internal static class FlowSink
             }
         }
     }
+}
+
+/// <summary>The flows of one part (one stream, one hour of first packets) of a batch, in the stitcher's order.</summary>
+internal sealed class FlowPart(int streamIndex, long hour)
+{
+    public int StreamIndex { get; } = streamIndex;
+
+    /// <summary>Hour bucket of the first packets (<see cref="DatasetLayout.HourOf"/>).</summary>
+    public long Hour { get; } = hour;
+
+    public List<FlowRecord> Flows { get; } = [];
+
+    /// <summary>Rows in the file written so far (-1: none); when it differs from the rows now held, the part is (re)written.</summary>
+    public int WrittenRows { get; set; } = -1;
+
+    /// <summary>Final path of the written file.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Handed to the early writer (set and read on the stitching thread only).</summary>
+    public bool Queued { get; set; }
 }
