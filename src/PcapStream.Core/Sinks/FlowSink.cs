@@ -1,3 +1,4 @@
+using System.Numerics;
 using PcapStream.Flows;
 using PcapStream.Output;
 using PcapStream.Sinks.Parquet;
@@ -86,7 +87,9 @@ internal static class FlowSink
     public static void WritePart(string output, long batch, FlowPart p, ReadOnlySpan<FlowRecord> rows, SinkOptions options,
         CancellationToken cancel)
     {
-        int capacity = Math.Min(options.FlowRowGroupRows, Math.Max(rows.Length, 1));
+        // Sets come in power-of-two sizes (from 4 Ki rows), so a kept set fits most later parts of similar size
+        // instead of a slightly larger part allocating a new one.
+        int capacity = Math.Min(options.FlowRowGroupRows, (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(rows.Length, 4096))));
         RowGroupColumns columns = RentColumns(ref capacity);
         using (PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, p.Hour),
             DatasetLayout.PartName(batch, p.StreamIndex), FlowColumns.Columns, options))
