@@ -16,14 +16,6 @@ internal static class FlowSink
     /// <summary>Schema name of an end reason (idle, active, fin, rst, eof, evicted).</summary>
     public static string NameOf(EndReason reason) => FlowColumns.EndReasonName(reason);
 
-    /// <summary>Writes <paramref name="flows"/> (one stream's, one batch's) and returns the part files written.</summary>
-    public static Task<List<string>> WriteAsync(string output, long batch, int streamIndex, IReadOnlyList<FlowRecord> flows,
-        SinkOptions options, CancellationToken cancel)
-    {
-        using var writer = new FlowBatchWriter(output, batch, options, parallelism: 1, sealLagNanos: -1, cancel);
-        return Task.FromResult(writer.Finish([new StreamFlows(streamIndex, flows)]));
-    }
-
     /// <summary>One capture stream's ended flows of a batch, with the stream's index (the part names' n).</summary>
     public readonly record struct StreamFlows(int StreamIndex, IReadOnlyList<FlowRecord> Flows);
 
