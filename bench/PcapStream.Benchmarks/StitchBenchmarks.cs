@@ -12,8 +12,9 @@ namespace PcapStream.Benchmarks;
 /// <list type="bullet">
 /// <item><c>SinglePass</c>: FlowFastPath (decoder for other frames) + one flow table, records counted only.</item>
 /// <item><c>BuildPieces</c>: each piece through its own <see cref="FileFlowBuilder"/> (the parallel part of the job).</item>
-/// <item><c>BuildAndStitch</c>: the same, then the pieces stitched in order into <see cref="FlowRecord"/>s (Community
-/// ID, flowId): the job's whole flow cost, minus reading the files.</item>
+/// <item><c>BuildAndStitch</c>: the same, then the pieces stitched in order into <see cref="FlowRecord"/>s: the job's
+/// whole flow cost, minus reading the files and the ids (Community ID, flowId), which the flows sink hashes straight
+/// into its columns.</item>
 /// </list>
 /// Run: <c>dotnet run -c Release --project bench/PcapStream.Benchmarks -- --filter '*StitchBenchmarks*'</c>.
 /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Numerics;
 using System.Text;
 
@@ -10,11 +11,29 @@ namespace PcapStream.Flows;
 /// </summary>
 public static class FlowIds
 {
+    /// <summary>Length of a seed-0 Community ID's text ("1:" + 28 base64 characters).</summary>
+    public const int CommunityIdLength = 30;
+
+    /// <summary>Length of a flow id's text (32 lower-case hex digits).</summary>
+    public const int FlowIdLength = 32;
+
     /// <summary>
     /// Community ID v1 ("1:" + base64 SHA-1) of a canonical key. The key is already in Community ID order
     /// (smaller (address, port) first; one-way ICMP as sent), so no reordering is needed here.
     /// </summary>
     public static string CommunityId(in FlowKey key, ushort seed = 0)
+    {
+        Span<byte> text = stackalloc byte[CommunityIdLength];
+        CommunityIdUtf8(key, text, seed);
+        return Encoding.ASCII.GetString(text);
+    }
+
+    /// <summary>
+    /// <see cref="CommunityId"/> as its <see cref="CommunityIdLength"/> ASCII bytes, written to
+    /// <paramref name="destination"/>: the flows sink writes these straight into the Parquet column, no string.
+    /// The one place a flow's Community ID is hashed (a batch of keys can replace the per-key call here).
+    /// </summary>
+    public static void CommunityIdUtf8(in FlowKey key, Span<byte> destination, ushort seed = 0)
     {
         // seed(2) a(4|16) b(4|16) proto(1) pad(1) [portA(2) portB(2)]
         Span<byte> buffer = stackalloc byte[2 + 32 + 2 + 4];
@@ -34,12 +53,9 @@ public static class FlowIds
         // (context, error queue) cost more than the hash and was ~6 % of an ingest's CPU at one call per record.
         Span<byte> hash = stackalloc byte[20];
         Decoding.CommunityId.Sha1SingleBlock(buffer[..n], hash);
-        // One string: "1:" + ToBase64String allocated and copied the base64 twice per record.
-        Span<char> chars = stackalloc char[30];
-        chars[0] = '1';
-        chars[1] = ':';
-        Convert.TryToBase64Chars(hash, chars[2..], out int written);
-        return new string(chars[..(2 + written)]);
+        destination[0] = (byte)'1';
+        destination[1] = (byte)':';
+        Base64.EncodeToUtf8(hash, destination[2..CommunityIdLength], out _, out _);
     }
 
     /// <summary>
@@ -52,8 +68,23 @@ public static class FlowIds
     public static string FlowId(string sensor, in FlowKey key, long firstSeenNanos)
     {
         int sensorBytes = Encoding.UTF8.GetByteCount(sensor);
+        Span<byte> name = sensorBytes <= 256 ? stackalloc byte[sensorBytes] : new byte[sensorBytes];
+        Encoding.UTF8.GetBytes(sensor, name);
+        Span<byte> text = stackalloc byte[FlowIdLength];
+        FlowIdUtf8(name, key, firstSeenNanos, text);
+        return Encoding.ASCII.GetString(text);
+    }
+
+    /// <summary>
+    /// <see cref="FlowId"/> as its <see cref="FlowIdLength"/> ASCII bytes, from the sensor name's UTF-8 (encoded
+    /// once per sink, not per flow): what the flows sink writes into the Parquet column.
+    /// </summary>
+    public static void FlowIdUtf8(ReadOnlySpan<byte> sensorUtf8, in FlowKey key, long firstSeenNanos, Span<byte> destination)
+    {
+        int sensorBytes = sensorUtf8.Length;
         Span<byte> buffer = sensorBytes <= 256 ? stackalloc byte[sensorBytes + 64] : new byte[sensorBytes + 64];
-        int n = Encoding.UTF8.GetBytes(sensor, buffer);
+        sensorUtf8.CopyTo(buffer);
+        int n = sensorBytes;
         buffer[n++] = 0;
         BinaryPrimitives.WriteUInt64BigEndian(buffer[n..], key.A.High);
         BinaryPrimitives.WriteUInt64BigEndian(buffer[(n + 8)..], key.A.Low);
@@ -70,7 +101,7 @@ public static class FlowIds
         n += 8;
         Span<byte> hash = stackalloc byte[16];
         Murmur3X64128(buffer[..n], hash);
-        return LowerHex(hash);
+        LowerHex(hash, destination);
     }
 
     /// <summary>
@@ -78,17 +109,16 @@ public static class FlowIds
     /// as tier-0 (unoptimised) code for much of a batch, ~1.5 % of a flows-only ingest; a table lookup per nibble
     /// is a few ns per id.
     /// </summary>
-    private static string LowerHex(ReadOnlySpan<byte> bytes)
+    private static void LowerHex(ReadOnlySpan<byte> bytes, Span<byte> destination)
     {
         ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
-        Span<char> chars = stackalloc char[32];
+        destination = destination[..32];
         for (int i = 0; i < 16; i++)
         {
             byte b = bytes[i];
-            chars[2 * i] = (char)digits[b >> 4];
-            chars[2 * i + 1] = (char)digits[b & 15];
+            destination[2 * i] = digits[b >> 4];
+            destination[2 * i + 1] = digits[b & 15];
         }
-        return new string(chars);
     }
 
     /// <summary>MurmurHash3_x64_128 (Austin Appleby's reference, seed 0); h1 then h2, each little-endian.</summary>

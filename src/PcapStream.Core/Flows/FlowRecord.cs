@@ -25,9 +25,38 @@ public enum EndReason : byte
 /// </summary>
 public sealed class FlowRecord
 {
-    /// <summary>Deterministic id (same input, same id): it becomes the Elasticsearch _id.</summary>
-    public required string FlowId { get; init; }
-    public required string CommunityId { get; init; }
+    private string? _flowId, _communityId;
+
+    /// <summary>
+    /// Deterministic id (same input, same id): it becomes the Elasticsearch _id. Formatted on first use from
+    /// <see cref="Key"/>: the flows sink writes the id's bytes straight into its column and never asks for the string.
+    /// </summary>
+    public string FlowId
+    {
+        get => _flowId ??= FlowIds.FlowId(Sensor, Key, FirstSeenNanos);
+        init => _flowId = value;
+    }
+
+    /// <summary>Community ID v1 (seed 0); hashed on first use (or given, when the per-file builder had it already).</summary>
+    public string CommunityId
+    {
+        get => _communityId ??= FlowIds.CommunityId(Key);
+        init => _communityId = value;
+    }
+
+    /// <summary>The Community ID when it is already a string (given, or asked for before), else null.</summary>
+    internal string? KnownCommunityId
+    {
+        get => _communityId;
+        init => _communityId = value;
+    }
+
+    /// <summary>The flow id when it is already a string (given, or asked for before), else null.</summary>
+    internal string? KnownFlowId => _flowId;
+
+    /// <summary>The flow's canonical key (Community ID order): what both ids are computed from.</summary>
+    internal FlowKey Key { get; init; }
+
     public required string Sensor { get; init; }
     public long FirstSeenNanos { get; set; }
     public long LastSeenNanos { get; set; }

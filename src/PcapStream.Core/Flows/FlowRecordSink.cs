@@ -49,8 +49,10 @@ internal sealed class FlowRecordSink(string sensor, List<string> files) : IFlowS
         names ??= FileNames(e, files, extraFiles);
         return new FlowRecord
         {
-            FlowId = FlowIds.FlowId(sensor, k, e.First),
-            CommunityId = communityId ?? FlowIds.CommunityId(k),
+            // The ids are not formatted here: the flows sink hashes them straight into its columns, off the
+            // stitching thread, and other users format them on first use.
+            Key = k,
+            KnownCommunityId = communityId,
             Sensor = sensor,
             FirstSeenNanos = e.First,
             LastSeenNanos = e.Last,

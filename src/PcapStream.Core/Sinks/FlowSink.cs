@@ -1,3 +1,4 @@
+using System.Numerics;
 using PcapStream.Flows;
 using PcapStream.Output;
 using PcapStream.Sinks.Parquet;
@@ -6,76 +7,131 @@ using F = PcapStream.Output.FlowColumn;
 namespace PcapStream.Sinks;
 
 /// <summary>
-/// The <c>flows</c> dataset: schema from <see cref="FlowColumns"/> (THE column list) and the writer of one capture
-/// stream's ended flows of a batch, partitioned by the hour of the first packet, named
-/// part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet.
+/// The <c>flows</c> dataset: schema from <see cref="FlowColumns"/> (THE column list) and the encoder of its parts:
+/// one per capture stream and hour of the first packet per batch, named part-&lt;batch&gt;-&lt;streamIndex&gt;.parquet
+/// (which parts, and when, is <see cref="FlowBatchWriter"/>'s).
 /// </summary>
 internal static class FlowSink
 {
     /// <summary>Schema name of an end reason (idle, active, fin, rst, eof, evicted).</summary>
     public static string NameOf(EndReason reason) => FlowColumns.EndReasonName(reason);
 
-    /// <summary>Writes <paramref name="flows"/> (one stream's, one batch's) and returns the part files written.</summary>
-    public static Task<List<string>> WriteAsync(string output, long batch, int streamIndex, IReadOnlyList<FlowRecord> flows,
-        SinkOptions options, CancellationToken cancel)
+    /// <summary>One capture stream's ended flows of a batch, with the stream's index (the part names' n).</summary>
+    public readonly record struct StreamFlows(int StreamIndex, IReadOnlyList<FlowRecord> Flows);
+
+    /// <summary>
+    /// Writes <paramref name="parts"/>, up to <paramref name="parallelism"/> at once (this thread is one of the
+    /// workers), largest first so the workers finish together; sets each part's <see cref="FlowPart.Path"/> and
+    /// <see cref="FlowPart.WrittenRows"/>. A part's bytes depend only on its rows (in the stitcher's order), never
+    /// on which thread wrote it or when. On failure the first error is thrown once every worker stopped.
+    /// </summary>
+    public static void WriteParts(string output, long batch, List<FlowPart> parts, SinkOptions options, int parallelism,
+        CancellationToken cancel)
     {
-        // Group by hour of the first packet; order inside a partition follows the stitcher's (deterministic) order.
-        var byHour = new SortedDictionary<long, List<FlowRecord>>();
-        foreach (FlowRecord flow in flows)
+        if (parts.Count == 0)
         {
-            long hour = DatasetLayout.HourOf(flow.FirstSeenNanos);
-            if (!byHour.TryGetValue(hour, out List<FlowRecord>? list))
-            {
-                byHour.Add(hour, list = []);
-            }
-            list.Add(flow);
+            return;
         }
-        var paths = new List<string>(byHour.Count);
-        int capacity = Math.Min(options.FlowRowGroupRows, flows.Count);
-        RowGroupColumns? columns = null;
-        foreach ((long hour, List<FlowRecord> list) in byHour)
+        int[] order = new int[parts.Count];
+        for (int i = 0; i < order.Length; i++)
         {
-            using PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, hour),
-                DatasetLayout.PartName(batch, streamIndex), FlowColumns.Columns, options);
-            columns ??= RentColumns(ref capacity);
-            for (int start = 0; start < list.Count; start += options.FlowRowGroupRows)
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) => parts[a].Flows.Count != parts[b].Flows.Count
+            ? parts[b].Flows.Count.CompareTo(parts[a].Flows.Count) : a.CompareTo(b));
+        int workers = Math.Clamp(parallelism, 1, parts.Count);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Exception? error = null;
+        int next = -1;
+        void Work()
+        {
+            try
+            {
+                int k;
+                while ((k = Interlocked.Increment(ref next)) < order.Length)
+                {
+                    failed.Token.ThrowIfCancellationRequested();
+                    FlowPart p = parts[order[k]];
+                    WritePart(output, batch, p, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.Flows), options, failed.Token);
+                }
+            }
+            catch (Exception e)
+            {
+                // The first failure is the one reported (a cancel of the others is its consequence).
+                Interlocked.CompareExchange(ref error, e, null);
+                failed.Cancel();
+            }
+        }
+        var helpers = new Task[workers - 1];
+        for (int w = 0; w < helpers.Length; w++)
+        {
+            helpers[w] = Task.Run(Work, CancellationToken.None);
+        }
+        Work();
+        Task.WaitAll(helpers);
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    /// <summary>Writes one part from <paramref name="rows"/> (its rows so far); records its path and row count.</summary>
+    public static void WritePart(string output, long batch, FlowPart p, ReadOnlySpan<FlowRecord> rows, SinkOptions options,
+        CancellationToken cancel)
+    {
+        // Sets come in power-of-two sizes (from 4 Ki rows), so a kept set fits most later parts of similar size
+        // instead of a slightly larger part allocating a new one.
+        int capacity = Math.Min(options.FlowRowGroupRows, (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((uint)Math.Max(rows.Length, 4096))));
+        RowGroupColumns columns = RentColumns(ref capacity);
+        using (PartFile part = PartFile.Create(DatasetLayout.PartitionDirectory(output, DatasetLayout.Flows, p.Hour),
+            DatasetLayout.PartName(batch, p.StreamIndex), FlowColumns.Columns, options))
+        {
+            // The set may be larger than asked (kept from an earlier write): row groups stay FlowRowGroupRows.
+            int rowsPerGroup = Math.Min(options.FlowRowGroupRows, capacity);
+            for (int start = 0; start < rows.Length; start += rowsPerGroup)
             {
                 cancel.ThrowIfCancellationRequested();
-                int count = Math.Min(options.FlowRowGroupRows, list.Count - start);
-                Fill(columns, list, start, count);
+                int count = Math.Min(rowsPerGroup, rows.Length - start);
+                Fill(columns, rows.Slice(start, count));
                 columns.Write(part.Writer);
                 Streaming.FaultInjection.Pause("row-group");
             }
             part.Complete();
-            paths.Add(part.FinalPath);
+            p.Path = part.FinalPath;
         }
-        if (columns is not null)
-        {
-            ReturnColumns(columns, capacity);
-        }
-        return Task.FromResult(paths);
+        p.WrittenRows = rows.Length;
+        // Returned only after a write that went through: a failed one may leave a half-filled row group behind.
+        ReturnColumns(columns, capacity);
     }
 
-    // The row buffers of the last write, kept for the next batch: allocating them per batch (tens of MB of arrays
-    // on the large-object heap, zeroed and first-touched) was ~2.5 % of a flows-only ingest. One set is kept (the
-    // largest asked for, at most FlowRowGroupRows rows); a write that fails drops its set instead of returning it.
+    // The row buffers of earlier writes, kept for the next batch: allocating them per batch (tens of MB of arrays
+    // on the large-object heap, zeroed and first-touched) was ~2.5 % of a flows-only ingest. One set per worker
+    // (at most one per core) is kept; a write that fails drops its set instead of returning it.
     private static readonly Lock s_cacheLock = new();
-    private static RowGroupColumns? s_cached;
-    private static int s_cachedCapacity;
+    private static readonly List<(RowGroupColumns Columns, int Capacity)> s_cached = [];
 
     /// <summary>A set of row buffers for at least <paramref name="capacity"/> rows; sets it to the set's own capacity.</summary>
     private static RowGroupColumns RentColumns(ref int capacity)
     {
         lock (s_cacheLock)
         {
-            if (s_cached is { } cached && s_cachedCapacity >= capacity)
+            // The smallest set that is large enough, so a large one stays for a large write.
+            int best = -1;
+            for (int i = 0; i < s_cached.Count; i++)
             {
-                s_cached = null;
-                capacity = s_cachedCapacity;
-                return cached;
+                if (s_cached[i].Capacity >= capacity && (best < 0 || s_cached[i].Capacity < s_cached[best].Capacity))
+                {
+                    best = i;
+                }
+            }
+            if (best >= 0)
+            {
+                (RowGroupColumns columns, capacity) = s_cached[best];
+                s_cached.RemoveAt(best);
+                return columns;
             }
         }
-        return new RowGroupColumns(FlowColumns.Columns, capacity);
+        return new RowGroupColumns(FlowColumns.Columns, capacity, [(int)F.FlowId, (int)F.CommunityId]);
     }
 
     private static void ReturnColumns(RowGroupColumns columns, int capacity)
@@ -83,19 +139,26 @@ internal static class FlowSink
         columns.Reset(); // empty already after Write; also drops what an abandoned row group left
         lock (s_cacheLock)
         {
-            if (s_cached is null || s_cachedCapacity <= capacity)
+            s_cached.Add((columns, capacity));
+            if (s_cached.Count > Math.Max(1, Environment.ProcessorCount))
             {
-                s_cached = columns;
-                s_cachedCapacity = capacity;
+                int smallest = 0;
+                for (int i = 1; i < s_cached.Count; i++)
+                {
+                    if (s_cached[i].Capacity < s_cached[smallest].Capacity)
+                    {
+                        smallest = i;
+                    }
+                }
+                s_cached.RemoveAt(smallest);
             }
         }
     }
 
-    private static void Fill(RowGroupColumns c, List<FlowRecord> flows, int start, int n)
+    private static void Fill(RowGroupColumns c, ReadOnlySpan<FlowRecord> flows)
     {
-        StringColumn flowId = c.String((int)F.FlowId), communityId = c.String((int)F.CommunityId), sensor = c.String((int)F.Sensor),
-            protocol = c.String((int)F.Protocol), srcIp = c.String((int)F.SrcIP), dstIp = c.String((int)F.DstIP),
-            connState = c.String((int)F.ConnState), endReason = c.String((int)F.EndReason);
+        StringColumn sensor = c.String((int)F.Sensor), protocol = c.String((int)F.Protocol), srcIp = c.String((int)F.SrcIP),
+            dstIp = c.String((int)F.DstIP), connState = c.String((int)F.ConnState), endReason = c.String((int)F.EndReason);
         NumericColumn<long> firstSeen = c.Int64((int)F.FirstSeen), lastSeen = c.Int64((int)F.LastSeen),
             firstNanos = c.Int64((int)F.FirstSeenNanos), lastNanos = c.Int64((int)F.LastSeenNanos);
         NumericColumn<double> duration = c.Double((int)F.DurationSeconds);
@@ -108,12 +171,10 @@ internal static class FlowSink
             counters[k] = c.Int64((int)F.SrcPackets + k);
         }
         StringListColumn files = c.List((int)F.Files);
-        for (int i = 0; i < n; i++)
+        FillIds(c.String((int)F.FlowId), c.String((int)F.CommunityId), flows);
+        foreach (FlowRecord f in flows)
         {
-            FlowRecord f = flows[start + i];
             bool v4 = f.IpVersion == 4;
-            flowId.Add(f.FlowId);
-            communityId.Add(f.CommunityId);
             sensor.Add(f.Sensor);
             firstSeen.Add(Utf8Format.FloorDiv(f.FirstSeenNanos, 1000));
             lastSeen.Add(Utf8Format.FloorDiv(f.LastSeenNanos, 1000));
@@ -121,7 +182,9 @@ internal static class FlowSink
             lastNanos.Add(f.LastSeenNanos);
             duration.Add(f.DurationSeconds);
             ipVersion.Add(f.IpVersion);
-            protocol.Add(f.Protocol);
+            // Protocol and end reason keyed by number: an array load, not a lookup by string reference.
+            int proto = protocol.FindKey(f.IpProto);
+            protocol.AddIndex(proto >= 0 ? proto : protocol.AddKey(f.IpProto, f.Protocol));
             ipProto.Add(f.IpProto);
             srcIp.AddAddress(f.SrcIP, v4);
             srcPort.Add(f.SrcPort.HasValue, f.SrcPort.GetValueOrDefault());
@@ -141,8 +204,63 @@ internal static class FlowSink
             flagsSrc.Add(tcp, f.TcpFlagsSrc);
             flagsDst.Add(tcp, f.TcpFlagsDst);
             connState.Add(f.ConnState);
-            endReason.Add(FlowColumns.EndReasonName(f.EndReason));
+            int reason = endReason.FindKey((int)f.EndReason);
+            endReason.AddIndex(reason >= 0 ? reason : endReason.AddKey((int)f.EndReason, FlowColumns.EndReasonName(f.EndReason)));
             files.Add(f.Files);
         }
     }
+
+    // The two id columns, written as ASCII straight into the columns (no string per flow): the flow id hashed from
+    // the key here, the Community ID too unless the record already has it (the per-file builder computed it for
+    // packet rows). Hashing here rather than when the record is built keeps it off the stitching thread; the
+    // sensor's UTF-8 is encoded once per row group.
+    private static void FillIds(StringColumn flowId, StringColumn communityId, ReadOnlySpan<FlowRecord> flows)
+    {
+        string? sensor = null;
+        byte[] sensorUtf8 = [];
+        foreach (FlowRecord f in flows)
+        {
+            if (f.KnownFlowId is { } id)
+            {
+                flowId.AppendDistinct(id);
+            }
+            else
+            {
+                if (!ReferenceEquals(f.Sensor, sensor))
+                {
+                    sensor = f.Sensor;
+                    sensorUtf8 = System.Text.Encoding.UTF8.GetBytes(sensor);
+                }
+                FlowIds.FlowIdUtf8(sensorUtf8, f.Key, f.FirstSeenNanos, flowId.AppendDistinct(FlowIds.FlowIdLength));
+            }
+            if (f.KnownCommunityId is { } known)
+            {
+                communityId.AppendDistinct(known);
+            }
+            else
+            {
+                FlowIds.CommunityIdUtf8(f.Key, communityId.AppendDistinct(FlowIds.CommunityIdLength));
+            }
+        }
+    }
+}
+
+/// <summary>The flows of one part (one stream, one hour of first packets) of a batch, in the stitcher's order.</summary>
+internal sealed class FlowPart(int streamIndex, long hour)
+{
+    public int StreamIndex { get; } = streamIndex;
+
+    /// <summary>Hour bucket of the first packets (<see cref="DatasetLayout.HourOf"/>).</summary>
+    public long Hour { get; } = hour;
+
+    public List<FlowRecord> Flows { get; } = [];
+
+    /// <summary>Rows in the file written so far (-1: none); when it differs from the rows now held, the part is (re)written.</summary>
+    public int WrittenRows { get; set; } = -1;
+
+    /// <summary>Final path of the written file.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Handed to the early writer (set and read on the stitching thread only).</summary>
+    public bool Queued { get; set; }
 }

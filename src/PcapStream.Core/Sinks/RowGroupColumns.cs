@@ -13,7 +13,10 @@ internal sealed class RowGroupColumns
     private readonly IReadOnlyList<ColumnDefinition> _columns;
     private readonly ColumnBuffer[] _buffers;
 
-    public RowGroupColumns(IReadOnlyList<ColumnDefinition> columns, int capacity)
+    /// <param name="columns">The column list.</param>
+    /// <param name="capacity">Rows per row group.</param>
+    /// <param name="plainOnly">Ordinals of STRING columns whose values are nearly all distinct (see <see cref="StringColumn.PlainOnly"/>).</param>
+    public RowGroupColumns(IReadOnlyList<ColumnDefinition> columns, int capacity, ReadOnlySpan<int> plainOnly = default)
     {
         _columns = columns;
         _buffers = new ColumnBuffer[columns.Count];
@@ -26,7 +29,7 @@ internal sealed class RowGroupColumns
                 ColumnType.Int32 => new NumericColumn<int>(c, capacity),
                 ColumnType.Boolean => new NumericColumn<byte>(c, capacity),
                 ColumnType.Double => new NumericColumn<double>(c, capacity),
-                ColumnType.String => new StringColumn(c, capacity),
+                ColumnType.String => new StringColumn(c, capacity) { PlainOnly = plainOnly.Contains(i) },
                 ColumnType.StringList => new StringListColumn(c, capacity),
                 _ => throw new NotSupportedException($"column '{c.Name}' of type {c.Type} has no row buffer."),
             };

@@ -44,9 +44,12 @@ internal sealed class BatchExecutor
         {
             (StateHeader header, Dictionary<string, byte[]> states) = ReadState(entry.Batch - 1);
             var commit = new CommitEntry { Batch = entry.Batch, FileCount = entry.Files.Count };
-            var stitch = new StitchRun(_options, entry, header, states);
+            // Disposed (its background writes stopped and waited for) before a failed batch's outputs are removed.
+            using var flows = new FlowBatchWriter(output, entry.Batch, _options.Sinks, _options.Parallelism,
+                FlowBatchWriter.SealLagNanos(_options.Flows), cancel);
+            var stitch = new StitchRun(_options, entry, header, states) { Writer = flows };
             FileResult[] results = DecodeAll(entry, stitch, cancel);
-            long flowCount = Finish(entry, stitch, commit, out StateHeader newHeader, out List<byte[]> newStates, cancel);
+            long flowCount = Finish(entry, stitch, flows, commit, out StateHeader newHeader, out List<byte[]> newStates, cancel);
             FaultInjection.Pause("after-sinks");
             WriteState(entry.Batch, newHeader, newStates);
             FaultInjection.Pause("after-state");
@@ -130,8 +133,16 @@ internal sealed class BatchExecutor
         {
             try
             {
-                Parallel.For(0, count, parallel, i =>
+                // Files are taken one at a time in batch order (not Parallel.For's ranges): the stitcher takes them
+                // in that order, so each is stitched soon after it is decoded, which lets the flows writer start on
+                // finished hours early and frees each file's segments sooner.
+                Parallel.ForEach(Partitioner.Create(0, Math.Max(count, 1), 1), parallel, range =>
                 {
+                    int i = range.Item1;
+                    if (i >= count)
+                    {
+                        return; // a batch without files (it only expires or flushes streams)
+                    }
                     try
                     {
                         SourceFile file = entry.Files[i];
@@ -222,13 +233,14 @@ internal sealed class BatchExecutor
     }
 
     // Ends the batch's stitching per stream (quiet-stream expiry, end-of-input flush), saves the open flows, and
-    // writes each stream's ended flows.
-    private long Finish(SourceEntry entry, StitchRun stitch, CommitEntry commit, out StateHeader newHeader,
+    // writes the streams' ended flows.
+    private long Finish(SourceEntry entry, StitchRun stitch, FlowBatchWriter flows, CommitEntry commit, out StateHeader newHeader,
         out List<byte[]> newStates, CancellationToken cancel)
     {
         long flowCount = 0;
         newHeader = new StateHeader();
         newStates = [];
+        var toWrite = new List<FlowSink.StreamFlows>();
         foreach (StitchRun.Stream s in stitch.Streams)
         {
             cancel.ThrowIfCancellationRequested();
@@ -270,11 +282,12 @@ internal sealed class BatchExecutor
             });
             if (s.Ended.Count > 0)
             {
-                List<string> parts = FlowSink.WriteAsync(_options.Output, entry.Batch, s.Index, s.Ended, _options.Sinks, cancel).GetAwaiter().GetResult();
-                commit.Flows.AddRange(Relative(parts));
+                toWrite.Add(new FlowSink.StreamFlows(s.Index, s.Ended));
                 flowCount += s.Ended.Count;
             }
         }
+        // The parts not written early, across the cores (the decoders are done); all listed in stream then hour order.
+        commit.Flows.AddRange(Relative(flows.Finish(toWrite)));
         return flowCount;
     }
 

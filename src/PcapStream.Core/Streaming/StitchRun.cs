@@ -46,6 +46,9 @@ internal sealed class StitchRun
     /// <summary>Streams the batch expires as quiet, with the packet time to expire at.</summary>
     public Dictionary<string, long> Expiry { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Told of each stream's ended flows after every stitched file, to write finished hours early.</summary>
+    public Sinks.FlowBatchWriter? Writer { get; init; }
+
     /// <summary>Stitches one decoded file into its stream. Call in batch file order.</summary>
     public void Add(FileResult result)
     {
@@ -54,7 +57,9 @@ internal sealed class StitchRun
         s.LastPacketNanos = Math.Max(s.LastPacketNanos, result.LastPacketNanos);
         if (result.Segments is not null)
         {
-            s.Stitcher().Add(result.Segments, s.Ended);
+            FlowStitcher stitcher = s.Stitcher();
+            stitcher.Add(result.Segments, s.Ended);
+            Writer?.Stitched(s.Index, s.Ended, stitcher.WatermarkNanos);
         }
     }
 

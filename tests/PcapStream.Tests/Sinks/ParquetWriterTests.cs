@@ -57,8 +57,10 @@ public class ParquetWriterTests
     private static void Write(string path, List<Row> rows, int rowGroupRows, int pageBytes, int dictionaryLimit, Codec codec)
     {
         var id = new NumericColumn<long>(Columns[0], rowGroupRows);
-        var text = new StringColumn(Columns[1], rowGroupRows, dictionaryLimit);
-        var name = new StringColumn(Columns[2], rowGroupRows, dictionaryLimit);
+        // A negative limit: PLAIN-only columns filled without a dictionary, as the flows sink fills its ids.
+        bool plainOnly = dictionaryLimit < 0;
+        var text = new StringColumn(Columns[1], rowGroupRows, Math.Max(0, dictionaryLimit)) { PlainOnly = plainOnly };
+        var name = new StringColumn(Columns[2], rowGroupRows, Math.Max(0, dictionaryLimit)) { PlainOnly = plainOnly };
         var flag = new NumericColumn<byte>(Columns[3], rowGroupRows);
         var ratio = new NumericColumn<double>(Columns[4], rowGroupRows);
         var time = new NumericColumn<long>(Columns[5], rowGroupRows);
@@ -75,8 +77,23 @@ public class ParquetWriterTests
             {
                 Row r = rows[i];
                 id.Add(r.Id);
-                text.Add(r.Text is null ? null : new string(r.Text.AsSpan()));
-                name.Add(r.Name);
+                if (plainOnly)
+                {
+                    if (r.Text is null)
+                    {
+                        text.AddNull();
+                    }
+                    else
+                    {
+                        text.AppendDistinct(r.Text);
+                    }
+                    System.Text.Encoding.UTF8.GetBytes(r.Name, name.AppendDistinct(System.Text.Encoding.UTF8.GetByteCount(r.Name)));
+                }
+                else
+                {
+                    text.Add(r.Text is null ? null : new string(r.Text.AsSpan()));
+                    name.Add(r.Name);
+                }
                 flag.Add(r.Flag.HasValue, r.Flag == true ? (byte)1 : (byte)0);
                 ratio.Add(r.Ratio);
                 time.Add(r.TimeMicros.HasValue, r.TimeMicros.GetValueOrDefault());
@@ -99,6 +116,7 @@ public class ParquetWriterTests
     [InlineData("zstd", 1 << 20)]
     [InlineData("none", 1 << 20)]
     [InlineData("snappy", 64)] // dictionaries overflow to PLAIN
+    [InlineData("snappy", -1)] // PLAIN-only string columns (StringColumn.PlainOnly)
     public void Every_value_reads_back_exactly_through_DuckDB_and_Parquet_Net(string codecName, int dictionaryLimit)
     {
         Codec codec = codecName switch { "zstd" => Codec.Zstd, "none" => Codec.Uncompressed, _ => Codec.Snappy };

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -13,7 +14,9 @@ namespace PcapStream.Sinks.Parquet;
 /// another reference only costs a duplicate dictionary entry, which Parquet allows), addresses by their 16 bytes
 /// (<see cref="AddressTable"/>), so text is produced once per distinct value. When the dictionary would not pay
 /// (larger than <see cref="DictionaryLimitBytes"/>, or more than half the values distinct, e.g. flow ids) the
-/// chunk falls back to PLAIN from the same buffers.
+/// chunk falls back to PLAIN from the same buffers. A column whose values are nearly all distinct (a flow's id and
+/// Community ID) is <see cref="PlainOnly"/>: PLAIN from the start, each value's bytes appended as they come
+/// (<see cref="AppendDistinct(int)"/>), no dictionary, no hashing.
 /// </summary>
 internal sealed class StringColumn : ColumnBuffer
 {
@@ -42,6 +45,13 @@ internal sealed class StringColumn : ColumnBuffer
     }
 
     public override int Rows => _rows;
+
+    /// <summary>
+    /// Values are (nearly) all distinct: appended with <see cref="AppendDistinct(int)"/> as their own entries and
+    /// written PLAIN, since a dictionary would only cost hashing and a failed attempt. Statistics stay exact
+    /// (every value is an entry).
+    /// </summary>
+    public bool PlainOnly { get; init; }
 
     /// <summary>Distinct entries in the current row group's dictionary.</summary>
     public int Entries => _entries;
@@ -135,6 +145,10 @@ internal sealed class StringColumn : ColumnBuffer
         return index;
     }
 
+    /// <summary>Appends the entry <paramref name="index"/> returned by <see cref="FindKey"/> or <see cref="AddKey"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddIndex(int index) => Push(index);
+
     /// <summary>The dictionary index of <paramref name="value"/> (keyed by reference), or -1 for null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IndexOfString(string? value) =>
@@ -177,6 +191,21 @@ internal sealed class StringColumn : ColumnBuffer
         _rows = rows;
         _count = c;
     }
+
+    /// <summary>
+    /// Appends a value of <paramref name="length"/> bytes without a dictionary lookup (for <see cref="PlainOnly"/>
+    /// columns): returns where to write its UTF-8, valid until the next append.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> AppendDistinct(int length)
+    {
+        Span<byte> dst = Reserve(length);
+        Push(Commit(length));
+        return dst;
+    }
+
+    /// <summary>Appends a string without a dictionary lookup (see <see cref="AppendDistinct(int)"/>).</summary>
+    public void AppendDistinct(string value) => Push(NewEntry(value));
 
     /// <summary>Appends a null (nullable columns only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -249,7 +278,7 @@ internal sealed class StringColumn : ColumnBuffer
     public override void WriteChunk(ParquetFileWriter writer)
     {
         writer.BeginColumn();
-        bool dictionary = _entries > 0 && _arenaLength <= _dictionaryLimit && _entries <= _count / 2 + 64;
+        bool dictionary = !PlainOnly && _entries > 0 && _arenaLength <= _dictionaryLimit && _entries <= _count / 2 + 64;
         int bitWidth = Math.Max(1, RleHybridEncoder.BitWidth(_entries - 1));
         if (dictionary)
         {
@@ -306,19 +335,35 @@ internal sealed class StringColumn : ColumnBuffer
         {
             return new ColumnStatistics(nulls, null, null, Legacy: false);
         }
-        int min = 0, max = 0;
+        ReadOnlySpan<byte> min = Entry(0), max = min;
         for (int k = 1; k < _entries; k++)
         {
             ReadOnlySpan<byte> e = Entry(k);
-            if (e.SequenceCompareTo(Entry(min)) < 0)
+            if (Compare(e, min) < 0)
             {
-                min = k;
+                min = e;
             }
-            if (e.SequenceCompareTo(Entry(max)) > 0)
+            else if (Compare(e, max) > 0)
             {
-                max = k;
+                max = e;
             }
         }
-        return new ColumnStatistics(nulls, Entry(min).ToArray(), Entry(max).ToArray(), Legacy: false);
+        return new ColumnStatistics(nulls, min.ToArray(), max.ToArray(), Legacy: false);
+    }
+
+    // Unsigned byte order; the first 8 bytes compared as one big-endian number decide nearly every pair of
+    // distinct values (ids) without the general comparison.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length >= 8 && b.Length >= 8)
+        {
+            ulong x = BinaryPrimitives.ReadUInt64BigEndian(a), y = BinaryPrimitives.ReadUInt64BigEndian(b);
+            if (x != y)
+            {
+                return x < y ? -1 : 1;
+            }
+        }
+        return a.SequenceCompareTo(b);
     }
 }

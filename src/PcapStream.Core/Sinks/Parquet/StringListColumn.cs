@@ -14,18 +14,27 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
     private string[] _elements = new string[capacity];
     private byte[] _reps = new byte[capacity], _defs = new byte[capacity];
     private int _levels, _values, _rows;
+    private string? _last;
+    private byte[] _lastUtf8 = new byte[256];
+    private int _lastLength;
 
     public override int Rows => _rows;
 
     public override void Reset()
     {
         Array.Clear(_elements, 0, _values);
+        _last = null;
         _levels = _values = _rows = 0;
     }
 
     /// <summary>Appends one row's list (its elements in order; an empty list is allowed).</summary>
     public void Add(IReadOnlyList<string> items)
     {
+        if (items is string[] array)
+        {
+            Add(array.AsSpan()); // the records' lists are arrays: no interface call per element
+            return;
+        }
         Ensure(Math.Max(1, items.Count));
         if (items.Count == 0)
         {
@@ -33,6 +42,24 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
             _defs[_levels++] = 0;
         }
         for (int k = 0; k < items.Count; k++)
+        {
+            _reps[_levels] = k == 0 ? (byte)0 : (byte)1;
+            _defs[_levels++] = 1;
+            _elements[_values++] = items[k];
+        }
+        _rows++;
+    }
+
+    /// <summary>Appends one row's list given as an array.</summary>
+    public void Add(ReadOnlySpan<string> items)
+    {
+        Ensure(Math.Max(1, items.Length));
+        if (items.Length == 0)
+        {
+            _reps[_levels] = 0;
+            _defs[_levels++] = 0;
+        }
+        for (int k = 0; k < items.Length; k++)
         {
             _reps[_levels] = k == 0 ? (byte)0 : (byte)1;
             _defs[_levels++] = 1;
@@ -72,10 +99,21 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
             int values = WritePageLevels(_defs, start, end, page);
             for (int k = v; k < v + values; k++)
             {
+                // Neighbouring rows mostly list the same file (one shared name instance per file): its UTF-8 is
+                // encoded once per run of rows, not per row.
                 string s = _elements[k];
-                int n = Encoding.UTF8.GetByteCount(s);
-                page.WriteInt32LittleEndian(n);
-                page.Advance(Encoding.UTF8.GetBytes(s, page.GetSpan(n)));
+                if (!ReferenceEquals(s, _last))
+                {
+                    int count = Encoding.UTF8.GetByteCount(s);
+                    if (_lastUtf8.Length < count)
+                    {
+                        _lastUtf8 = new byte[Math.Max(count, _lastUtf8.Length * 2)];
+                    }
+                    _lastLength = Encoding.UTF8.GetBytes(s, _lastUtf8);
+                    _last = s;
+                }
+                page.WriteInt32LittleEndian(_lastLength);
+                page.Write(_lastUtf8.AsSpan(0, _lastLength));
             }
             v += values;
             writer.WriteDataPage(end - start, ValueEncoding.Plain);
