@@ -30,8 +30,8 @@ public static class FlowIds
 
     /// <summary>
     /// <see cref="CommunityId"/> as its <see cref="CommunityIdLength"/> ASCII bytes, written to
-    /// <paramref name="destination"/>: the flows sink writes these straight into the Parquet column, no string.
-    /// The one place a flow's Community ID is hashed (a batch of keys can replace the per-key call here).
+    /// <paramref name="destination"/>, one key at a time (the record's string form). The flows sink hashes its rows
+    /// in batches instead (<see cref="Decoding.CommunityId.FormatUtf8Batch"/>, with <see cref="ToCommunityTuple"/>).
     /// </summary>
     public static void CommunityIdUtf8(in FlowKey key, Span<byte> destination, ushort seed = 0)
     {
