@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PcapStream.Decoding;
 using PcapStream.Flows;
 using PcapStream.Output;
@@ -28,6 +29,13 @@ internal sealed class PacketRowBuffer
     private readonly NumericColumn<byte> _df, _mf;
     private readonly NumericColumn<byte>[] _flagBits;
     private readonly ushort[] _layers;
+    // The definition levels of each null rule (a mask of layers), computed once per row group and shared by the
+    // nullable numeric columns of that rule (NumericColumn.ShareLevels): one pass per rule, not per column, and
+    // the writer encodes each page's levels once per rule.
+    private readonly (int Mask, byte[] Levels)[] _rules;
+    private readonly NumericColumn<long>[] _longsByRule;
+    private readonly NumericColumn<int>[] _intsByRule;
+    private readonly NumericColumn<byte>[] _bytesByRule;
     private FileFlowBuilder? _flows; // the file whose rows are buffered (segment numbers are per file)
     // The columns' row arrays (RowValues / RowIndices), held here so a store is one load + one write.
     private readonly int[] _capLengthRows, _dstPortRows, _fragOffsetRows, _icmpCodeRows, _icmpTypeRows, _ipProtoRows,
@@ -85,6 +93,26 @@ internal sealed class PacketRowBuffer
         _outerSrc = c.String((int)C.OuterSrcIP);
         _outerDst = c.String((int)C.OuterDstIP);
         _anomaly = c.String((int)C.Anomaly);
+        _rules = [(HasTime, []), (HasVlan, []), (HasIp, []), (HasIp | HasIPv4, []), (HasPorts, []), (HasTcp, []), (HasUdp, []), (HasIcmp, [])];
+        for (int k = 0; k < _rules.Length; k++)
+        {
+            _rules[k].Levels = new byte[capacity];
+        }
+        _longsByRule = [_nanos, _tcpSeq, _tcpAck];
+        _intsByRule = [_vlan, _ipVersion, _ipProto, _ttl, _fragOffset, _payloadLength, _srcPort, _dstPort, _tcpFlags, _tcpWindow,
+            _udpLength, _udpSum, _icmpType, _icmpCode];
+        _bytesByRule = [_df, _mf];
+        Share(HasTime, _nanos, _timestamp, _millis); // µs and ms are derived from ns: same rows
+        Share(HasVlan, _vlan);
+        Share(HasIp, _ipVersion, _ipProto, _ttl, _fragOffset, _payloadLength);
+        Share(HasIp, _mf);
+        Share(HasIp | HasIPv4, _df); // Don't Fragment exists only in the IPv4 header.
+        Share(HasPorts, _srcPort, _dstPort);
+        Share(HasTcp, _tcpSeq, _tcpAck);
+        Share(HasTcp, _tcpFlags, _tcpWindow);
+        Share(HasTcp, _flagBits); // derived from tcpFlags
+        Share(HasUdp, _udpLength, _udpSum);
+        Share(HasIcmp, _icmpType, _icmpCode);
         _capLengthRows = _capLength.RowValues;
         _dfRows = _df.RowValues;
         _dstPortRows = _dstPort.RowValues;
@@ -119,6 +147,27 @@ internal sealed class PacketRowBuffer
         _sensorRows = _sensor.RowIndices;
         _srcIpRows = _srcIp.RowIndices;
         _tunnelRows = _tunnel.RowIndices;
+    }
+
+    private byte[] LevelsOf(int mask)
+    {
+        foreach ((int m, byte[] levels) in _rules)
+        {
+            if (m == mask)
+            {
+                return levels;
+            }
+        }
+        throw new InvalidOperationException($"no null rule for layers {mask}.");
+    }
+
+    private void Share<T>(int mask, params ReadOnlySpan<NumericColumn<T>> columns)
+        where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        foreach (NumericColumn<T> c in columns)
+        {
+            c.ShareLevels(LevelsOf(mask));
+        }
     }
 
     /// <summary>Rows the buffer holds when full.</summary>
@@ -274,33 +323,52 @@ internal sealed class PacketRowBuffer
         int rows = Count;
         ResolveCommunityIds();
         ReadOnlySpan<ushort> layers = _layers.AsSpan(0, rows);
-        _nanos.SealRows(layers, HasTime);
+        foreach ((int mask, byte[] levels) in _rules)
+        {
+            LevelsOf(layers, mask, levels);
+        }
+        foreach (NumericColumn<long> c in _longsByRule)
+        {
+            c.SealLevels(rows);
+        }
+        foreach (NumericColumn<int> c in _intsByRule)
+        {
+            c.SealLevels(rows);
+        }
+        foreach (NumericColumn<byte> c in _bytesByRule)
+        {
+            c.SealLevels(rows);
+        }
         _fileOffset.SealRows(rows);
         _frameNumber.SealRows(rows);
         _length.SealRows(rows);
         _capLength.SealRows(rows);
         _linkType.SealRows(rows);
-        _vlan.SealRows(layers, HasVlan);
-        _ipVersion.SealRows(layers, HasIp);
-        _ipProto.SealRows(layers, HasIp);
-        _ttl.SealRows(layers, HasIp);
-        _df.SealRows(layers, HasIp | HasIPv4); // Don't Fragment exists only in the IPv4 header.
-        _mf.SealRows(layers, HasIp);
-        _fragOffset.SealRows(layers, HasIp);
-        _payloadLength.SealRows(layers, HasIp);
-        _srcPort.SealRows(layers, HasPorts);
-        _dstPort.SealRows(layers, HasPorts);
-        _tcpSeq.SealRows(layers, HasTcp);
-        _tcpAck.SealRows(layers, HasTcp);
-        _tcpFlags.SealRows(layers, HasTcp);
-        _tcpWindow.SealRows(layers, HasTcp);
-        _udpLength.SealRows(layers, HasUdp);
-        _udpSum.SealRows(layers, HasUdp);
-        _icmpType.SealRows(layers, HasIcmp);
-        _icmpCode.SealRows(layers, HasIcmp);
         foreach (StringColumn s in (ReadOnlySpan<StringColumn>)[_sensor, _file, _srcIp, _dstIp, _protocol, _communityId, _tunnel, _outerSrc, _outerDst, _anomaly])
         {
             s.SealRows(rows);
+        }
+    }
+
+    // levels[i] = 1 when layers[i] has every bit of mask, else 0; 16 rows at a time.
+    private static void LevelsOf(ReadOnlySpan<ushort> layers, int mask, Span<byte> levels)
+    {
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<ushort> m = Vector128.Create((ushort)mask);
+            ref ushort l = ref MemoryMarshal.GetReference(layers);
+            ref byte o = ref MemoryMarshal.GetReference(levels);
+            for (; i + 16 <= layers.Length; i += 16)
+            {
+                Vector128<ushort> a = Vector128.Equals(Vector128.LoadUnsafe(ref l, (nuint)i) & m, m);
+                Vector128<ushort> b = Vector128.Equals(Vector128.LoadUnsafe(ref l, (nuint)(i + 8)) & m, m);
+                (Vector128.Narrow(a, b) & Vector128<byte>.One).StoreUnsafe(ref o, (nuint)i);
+            }
+        }
+        for (; i < layers.Length; i++)
+        {
+            levels[i] = (layers[i] & mask) == mask ? (byte)1 : (byte)0;
         }
     }
 

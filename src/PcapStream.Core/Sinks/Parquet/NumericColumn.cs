@@ -17,7 +17,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     where T : unmanaged, INumber<T>, IMinMaxValue<T>
 {
     private readonly T[] _values;
-    private readonly byte[]? _defs;
+    private byte[]? _defs; // replaced by a shared array by ShareLevels
     private readonly bool _boolean;
     private readonly bool _delta; // INT32/INT64 pages are DELTA_BINARY_PACKED (a page of nulls only stays PLAIN)
     private int _rows, _count;
@@ -112,6 +112,83 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     }
 
     /// <summary>
+    /// Makes <paramref name="levels"/> (at least the capacity long) this nullable column's definition levels, shared
+    /// with the other columns of the same null rule: the filler computes them once per rule and row group, then
+    /// calls <see cref="SealLevels"/>, and the writer encodes a page's levels once for all the columns sharing them.
+    /// </summary>
+    public void ShareLevels(byte[] levels)
+    {
+        if (_defs is null || levels.Length < _values.Length)
+        {
+            throw new InvalidOperationException($"column '{Definition.Name}' is not nullable, or the levels are shorter than its capacity.");
+        }
+        _defs = levels;
+    }
+
+    /// <summary>
+    /// Ends a row-indexed fill of <paramref name="rows"/> rows whose definition levels are already in place (the
+    /// array given to <see cref="ShareLevels"/>): moves the present values to the front.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SealLevels(int rows)
+    {
+        byte[] defs = _defs ?? throw new InvalidOperationException($"column '{Definition.Name}' is not nullable.");
+        ReadOnlySpan<byte> levels = defs.AsSpan(0, rows);
+        // Rows before the first null stay where they are (all of them in a column without nulls).
+        int first = levels.IndexOf((byte)0);
+        _rows = rows;
+        _count = first < 0 ? rows : Compact(_values.AsSpan(0, rows), levels, first);
+    }
+
+    // Moves the values of present rows (level 1) from `first` on to the front; returns how many are present. Four
+    // rows at a time for 4- and 8-byte values: their levels index a table of byte shuffles that gathers the present
+    // values to the front of the vector(s), stored whole at the output position (which never passes the input's,
+    // and the values it overwrites were loaded already); the position moves on by their count.
+    private static int Compact(Span<T> values, ReadOnlySpan<byte> levels, int first)
+    {
+        int c = first, i = first;
+        int size = Unsafe.SizeOf<T>();
+        if ((size == 4 || size == 8) && Vector128.IsHardwareAccelerated)
+        {
+            ref byte v = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values));
+            ref byte l = ref MemoryMarshal.GetReference(levels);
+            byte[] table = size == 4 ? CompactTables.Shuffle32 : CompactTables.Shuffle64;
+            ref byte t = ref MemoryMarshal.GetArrayDataReference(table);
+            for (; i + 4 <= values.Length; i += 4)
+            {
+                uint u = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref l, i)) & 0x01010101u;
+                // The four 0/1 bytes as a 4-bit number (row i in bit 0): each byte's bit lands at bit 24 + k.
+                int m = (int)((u * 0x01020408u) >> 24) & 0xF;
+                if (size == 4)
+                {
+                    Vector128<byte> x = Vector128.LoadUnsafe(ref v, (nuint)(i * 4));
+                    Vector128<byte> s = Vector128.LoadUnsafe(ref t, (nuint)(m * 16));
+                    Vector128.ShuffleNative(x, s).StoreUnsafe(ref v, (nuint)(c * 4));
+                }
+                else
+                {
+                    // Rows i, i+1 (low vector) and i+2, i+3 (high); the table's pair of shuffles per mask picks
+                    // from the concatenation, 16 bytes at a time.
+                    Vector128<byte> lo = Vector128.LoadUnsafe(ref v, (nuint)(i * 8));
+                    Vector128<byte> hi = Vector128.LoadUnsafe(ref v, (nuint)(i * 8 + 16));
+                    int a = m & 3, b = m >> 2, na = BitOperations.PopCount((uint)a);
+                    // The low pair's present values, then the high pair's, written one after the other.
+                    Vector128.ShuffleNative(lo, Vector128.LoadUnsafe(ref t, (nuint)(a * 16))).StoreUnsafe(ref v, (nuint)(c * 8));
+                    Vector128.ShuffleNative(hi, Vector128.LoadUnsafe(ref t, (nuint)(b * 16))).StoreUnsafe(ref v, (nuint)((c + na) * 8));
+                }
+                c += BitOperations.PopCount((uint)m);
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            int d = levels[i];
+            values[c] = values[i];
+            c += d;
+        }
+        return c;
+    }
+
+    /// <summary>
     /// Fills this column from <paramref name="source"/> (same rows and nulls) with <paramref name="map"/> applied to
     /// each value: derived columns (the TCP flag bits from <c>tcpFlags</c>, µs and ms from ns) are computed here,
     /// once per row group in a tight loop, instead of filled per packet.
@@ -121,7 +198,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         where TSource : unmanaged, INumber<TSource>, IMinMaxValue<TSource>
         where TMap : struct, IValueMap<TSource, T>
     {
-        if (source._defs is not null)
+        if (source._defs is not null && !ReferenceEquals(source._defs, _defs))
         {
             source._defs.AsSpan(0, source._rows).CopyTo(_defs);
         }
@@ -145,7 +222,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         {
             int end = Math.Min(_rows, start + perPage);
             ByteSink page = writer.Page;
-            int values = WritePageLevels(_defs, start, end, page);
+            int values = WritePageLevels(writer, _defs, start, end);
             ReadOnlySpan<T> slice = _values.AsSpan(v, values);
             ValueEncoding encoding = ValueEncoding.Plain;
             if (_boolean)
@@ -287,4 +364,40 @@ internal readonly record struct BitOf(int Bit) : IValueMap<int, byte>
 internal readonly record struct FloorDivide(long Divisor) : IValueMap<long, long>
 {
     public long Map(long value) => Utf8Format.FloorDiv(value, Divisor);
+}
+
+/// <summary>The byte shuffles of <see cref="NumericColumn{T}.SealLevels"/>'s compaction.</summary>
+file static class CompactTables
+{
+    /// <summary>16 shuffles of 16 bytes: for each 4-bit presence mask, the present 4-byte lanes first.</summary>
+    public static readonly byte[] Shuffle32 = Make(4);
+
+    /// <summary>4 shuffles of 16 bytes: for each 2-bit presence mask, the present 8-byte lanes first.</summary>
+    public static readonly byte[] Shuffle64 = Make(8);
+
+    private static byte[] Make(int lane)
+    {
+        int lanes = 16 / lane, masks = 1 << lanes;
+        var table = new byte[masks * 16];
+        for (int m = 0; m < masks; m++)
+        {
+            int o = 0;
+            for (int k = 0; k < lanes; k++)
+            {
+                if ((m & (1 << k)) != 0)
+                {
+                    for (int b = 0; b < lane; b++)
+                    {
+                        table[m * 16 + o++] = (byte)(k * lane + b);
+                    }
+                }
+            }
+            // The rest of the vector is zeros: it lands past the output position (overwritten later, or unused).
+            while (o < 16)
+            {
+                table[m * 16 + o++] = 0x80;
+            }
+        }
+        return table;
+    }
 }
