@@ -37,6 +37,20 @@ internal sealed class PacketRowBuffer
     private readonly NumericColumn<int>[] _intsByRule;
     private readonly NumericColumn<byte>[] _bytesByRule;
     private FileFlowBuilder? _flows; // the file whose rows are buffered (segment numbers are per file)
+    // The srcIP/dstIP dictionary indices of each flow segment's two endpoints in this row group, by segment number:
+    // the packets of a segment share their addresses, so a packet costs one array entry instead of two address
+    // table probes (each a likely cache miss). An entry holds both addresses and is used only when the packet's
+    // are exactly them (either direction); entries of older stamps (row groups) are absent.
+    private SegmentAddresses[] _segmentAddresses = new SegmentAddresses[1024];
+    private int _addressStamp = 1;
+
+    private struct SegmentAddresses
+    {
+        public IpAddress16 A, B;
+        public int SrcA, DstB, SrcB, DstA; // A as source and B as destination (the first packet), and the reverse (-1 until seen)
+        public int Stamp;
+        public bool V4; // the header's version: an address's text depends on it (v4-mapped ones in IPv6 headers)
+    }
     // The columns' row arrays (RowValues / RowIndices), held here so a store is one load + one write.
     private readonly int[] _capLengthRows, _dstPortRows, _fragOffsetRows, _icmpCodeRows, _icmpTypeRows, _ipProtoRows,
         _ipVersionRows, _lengthRows, _linkTypeRows, _payloadLengthRows, _srcPortRows, _tcpFlagsRows, _tcpWindowRows,
@@ -216,7 +230,7 @@ internal sealed class PacketRowBuffer
         Set(_sensorRows, r, _sensor.IndexOfString(sensor));
         Set(_fileRows, r, _file.IndexOfString(file));
         int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
-        layers |= AddIp(p, r) | AddTransport(p, r);
+        layers |= AddIp(p, r, flows is null ? -1 : segment) | AddTransport(p, r);
         Set(_layers, r, (ushort)layers);
         Set(_communityIdRows, r, flows is null ? -1 : segment);
         AddNames(p, r);
@@ -224,15 +238,41 @@ internal sealed class PacketRowBuffer
 
     // The row is filled by three helpers rather than one method: each gets its own inlining budget, so the
     // column stores all inline (one large method left many as calls).
-    private int AddIp(in DecodedPacket p, int r)
+    private int AddIp(in DecodedPacket p, int r, int segment)
     {
         int layers = 0, src = -1, dst = -1, protocol = -1;
         if (p.IpVersion != 0)
         {
             bool v4 = p.IpVersion == 4;
             layers = v4 ? HasIp | HasIPv4 : HasIp;
-            src = _srcIp.IndexOfAddress(p.Src, v4);
-            dst = _dstIp.IndexOfAddress(p.Dst, v4);
+            SegmentAddresses[] cache = _segmentAddresses;
+            if ((uint)segment < (uint)cache.Length && cache[segment].Stamp == _addressStamp && cache[segment].V4 == v4)
+            {
+                ref SegmentAddresses e = ref cache[segment];
+                if (p.Src == e.A && p.Dst == e.B)
+                {
+                    src = e.SrcA;
+                    dst = e.DstB;
+                }
+                else if (p.Src == e.B && p.Dst == e.A)
+                {
+                    if (e.SrcB < 0)
+                    {
+                        // The first packet in this direction: found (or added) like any packet's, then kept.
+                        (e.SrcB, e.DstA) = AddressIndices(p, v4, -1);
+                    }
+                    src = e.SrcB;
+                    dst = e.DstA;
+                }
+                else
+                {
+                    (src, dst) = AddressIndices(p, v4, -1);
+                }
+            }
+            else
+            {
+                (src, dst) = AddressIndices(p, v4, segment);
+            }
             protocol = _protocol.FindKey(p.IpProto);
             if (protocol < 0)
             {
@@ -250,6 +290,45 @@ internal sealed class PacketRowBuffer
         Set(_fragOffsetRows, r, p.FragmentOffset);
         Set(_payloadLengthRows, r, p.PayloadLength);
         return layers;
+    }
+
+    // The address columns' indices through their address tables; with a segment number (>= 0), also the
+    // segment's cache entry (both directions), unless an address is v4-mapped inside an IPv6 header (its text is
+    // not keyed by address, see StringColumn.IndexOfAddress).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (int Src, int Dst) AddressIndices(in DecodedPacket p, bool v4, int segment)
+    {
+        int src = _srcIp.IndexOfAddress(p.Src, v4);
+        int dst = _dstIp.IndexOfAddress(p.Dst, v4);
+        if (segment >= 0 && (v4 || (!p.Src.IsIPv4 && !p.Dst.IsIPv4)))
+        {
+            if (segment >= _segmentAddresses.Length)
+            {
+                Array.Resize(ref _segmentAddresses, (int)Math.Min(Array.MaxLength, Math.Max(segment + 1L, _segmentAddresses.Length * 2L)));
+            }
+            _segmentAddresses[segment] = new SegmentAddresses
+            {
+                A = p.Src,
+                B = p.Dst,
+                SrcA = src,
+                DstB = dst,
+                SrcB = -1, // until a packet goes the other way (no entry is added for a direction not seen)
+                DstA = -1,
+                Stamp = _addressStamp,
+                V4 = v4,
+            };
+        }
+        return (src, dst);
+    }
+
+    // Forgets the segment address cache (the dictionaries' indices are per row group).
+    private void NextAddressStamp()
+    {
+        if (++_addressStamp == 0)
+        {
+            Array.Clear(_segmentAddresses); // wrapped: entries of stamp 0 would look current
+            _addressStamp = 1;
+        }
     }
 
     private int AddTransport(in DecodedPacket p, int r)
@@ -378,6 +457,7 @@ internal sealed class PacketRowBuffer
         _columns.Reset();
         Count = 0;
         _flows = null;
+        NextAddressStamp();
     }
 
     /// <summary>Encodes the held rows as one row group of <paramref name="writer"/> and empties the buffer.</summary>
@@ -394,5 +474,6 @@ internal sealed class PacketRowBuffer
         _columns.Write(writer);
         Count = 0;
         _flows = null;
+        NextAddressStamp();
     }
 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PcapStream.Output;
 
 namespace PcapStream.Sinks.Parquet;
@@ -140,18 +141,21 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         _count = first < 0 ? rows : Compact(_values.AsSpan(0, rows), levels, first);
     }
 
-    // Moves the values of present rows (level 1) from `first` on to the front; returns how many are present. Four
-    // rows at a time for 4- and 8-byte values: their levels index a table of byte shuffles that gathers the present
-    // values to the front of the vector(s), stored whole at the output position (which never passes the input's,
-    // and the values it overwrites were loaded already); the position moves on by their count.
+    // Moves the values of present rows (level 1) from `first` on to the front; returns how many are present.
+    // Four rows at a time for 4- and 8-byte values where SSSE3 is (pshufb: the portable shuffle is a loop on the
+    // AOT baseline, so it is asked for by name; the compiler checks the CPU once): the rows' levels index a table
+    // of byte shuffles that gathers the present values to the front of the vector(s), stored whole at the output
+    // position (which never passes the input's, and the values it overwrites were loaded already); the position
+    // moves on by their count. Elsewhere eight rows at a time: all present is one block move, else one by one.
     private static int Compact(Span<T> values, ReadOnlySpan<byte> levels, int first)
     {
         int c = first, i = first;
         int size = Unsafe.SizeOf<T>();
-        if ((size == 4 || size == 8) && Vector128.IsHardwareAccelerated)
+        ref byte l = ref MemoryMarshal.GetReference(levels);
+        ref T v0 = ref MemoryMarshal.GetReference(values);
+        if ((size == 4 || size == 8) && Ssse3.IsSupported)
         {
-            ref byte v = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values));
-            ref byte l = ref MemoryMarshal.GetReference(levels);
+            ref byte v = ref Unsafe.As<T, byte>(ref v0);
             byte[] table = size == 4 ? CompactTables.Shuffle32 : CompactTables.Shuffle64;
             ref byte t = ref MemoryMarshal.GetArrayDataReference(table);
             for (; i + 4 <= values.Length; i += 4)
@@ -162,21 +166,37 @@ internal sealed class NumericColumn<T> : ColumnBuffer
                 if (size == 4)
                 {
                     Vector128<byte> x = Vector128.LoadUnsafe(ref v, (nuint)(i * 4));
-                    Vector128<byte> s = Vector128.LoadUnsafe(ref t, (nuint)(m * 16));
-                    Vector128.ShuffleNative(x, s).StoreUnsafe(ref v, (nuint)(c * 4));
+                    Ssse3.Shuffle(x, Vector128.LoadUnsafe(ref t, (nuint)(m * 16))).StoreUnsafe(ref v, (nuint)(c * 4));
                 }
                 else
                 {
-                    // Rows i, i+1 (low vector) and i+2, i+3 (high); the table's pair of shuffles per mask picks
-                    // from the concatenation, 16 bytes at a time.
+                    // Rows i, i+1 (low vector) and i+2, i+3 (high): the low pair's present values, then the high pair's.
                     Vector128<byte> lo = Vector128.LoadUnsafe(ref v, (nuint)(i * 8));
                     Vector128<byte> hi = Vector128.LoadUnsafe(ref v, (nuint)(i * 8 + 16));
-                    int a = m & 3, b = m >> 2, na = BitOperations.PopCount((uint)a);
-                    // The low pair's present values, then the high pair's, written one after the other.
-                    Vector128.ShuffleNative(lo, Vector128.LoadUnsafe(ref t, (nuint)(a * 16))).StoreUnsafe(ref v, (nuint)(c * 8));
-                    Vector128.ShuffleNative(hi, Vector128.LoadUnsafe(ref t, (nuint)(b * 16))).StoreUnsafe(ref v, (nuint)((c + na) * 8));
+                    int a = m & 3, b = m >> 2;
+                    Ssse3.Shuffle(lo, Vector128.LoadUnsafe(ref t, (nuint)(a * 16))).StoreUnsafe(ref v, (nuint)(c * 8));
+                    Ssse3.Shuffle(hi, Vector128.LoadUnsafe(ref t, (nuint)(b * 16))).StoreUnsafe(ref v, (nuint)((c + (a + 1) / 2) * 8));
                 }
                 c += BitOperations.PopCount((uint)m);
+            }
+        }
+        else
+        {
+            for (; i + 8 <= values.Length; i += 8)
+            {
+                ulong u = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, i));
+                if (u == 0x0101010101010101UL)
+                {
+                    // Overlapping ranges are fine (c <= i): a forward copy.
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v0, i), 8).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v0, c), 8));
+                    c += 8;
+                    continue;
+                }
+                for (int k = i; k < i + 8; k++)
+                {
+                    Unsafe.Add(ref v0, c) = Unsafe.Add(ref v0, k);
+                    c += Unsafe.Add(ref l, k);
+                }
             }
         }
         for (; i < values.Length; i++)
