@@ -346,8 +346,22 @@ internal sealed class PacketRowBuffer
         return (p.HasPorts ? HasPorts : 0) | (p.HasTcp ? HasTcp : 0) | (p.HasUdp ? HasUdp : 0) | (p.HasIcmp ? HasIcmp : 0);
     }
 
+    // The tunnel, outer address and anomaly columns are null in nearly every row: they are stored only from the
+    // row group's first packet with a tunnel or an anomaly on (the rows before it are filled with nulls then), or
+    // filled with nulls once when the row group is sealed.
+    private bool _namesStored;
+
     private void AddNames(in DecodedPacket p, int r)
     {
+        if (!_namesStored)
+        {
+            if (p.Tunnel == TunnelKind.None && p.Anomaly == Anomaly.None)
+            {
+                return;
+            }
+            FillNullNames(r);
+            _namesStored = true;
+        }
         int tunnel = -1, outerSrc = -1, outerDst = -1;
         if (p.Tunnel != TunnelKind.None)
         {
@@ -359,6 +373,15 @@ internal sealed class PacketRowBuffer
         Set(_outerSrcRows, r, outerSrc);
         Set(_outerDstRows, r, outerDst);
         Set(_anomalyRows, r, p.Anomaly == Anomaly.None ? -1 : _anomaly.IndexOfString(AnomalyNames.Of(p.Anomaly)));
+    }
+
+    // Null names for rows [0, rows) (before the first stored one).
+    private void FillNullNames(int rows)
+    {
+        _tunnelRows.AsSpan(0, rows).Fill(-1);
+        _outerSrcRows.AsSpan(0, rows).Fill(-1);
+        _outerDstRows.AsSpan(0, rows).Fill(-1);
+        _anomalyRows.AsSpan(0, rows).Fill(-1);
     }
 
     // Stores without a bounds check: every row array is allocated with Capacity elements (the column buffers'
@@ -401,6 +424,10 @@ internal sealed class PacketRowBuffer
     {
         int rows = Count;
         ResolveCommunityIds();
+        if (!_namesStored)
+        {
+            FillNullNames(rows);
+        }
         ReadOnlySpan<ushort> layers = _layers.AsSpan(0, rows);
         foreach ((int mask, byte[] levels) in _rules)
         {
@@ -457,6 +484,7 @@ internal sealed class PacketRowBuffer
         _columns.Reset();
         Count = 0;
         _flows = null;
+        _namesStored = false;
         NextAddressStamp();
     }
 
@@ -464,8 +492,8 @@ internal sealed class PacketRowBuffer
     public void WriteRowGroup(ParquetFileWriter writer)
     {
         Seal();
-        _timestamp.DeriveFrom(_nanos, new FloorDivide(1000));
-        _millis.DeriveFrom(_nanos, new FloorDivide(1_000_000));
+        _timestamp.DeriveFrom(_nanos, default(FloorDivide1000));
+        _millis.DeriveFrom(_nanos, default(FloorDivide1000000));
         for (int b = 0; b < _flagBits.Length; b++)
         {
             // tcpFlagNs (bit 8) first, tcpFlagFin (bit 0) last.
@@ -474,6 +502,7 @@ internal sealed class PacketRowBuffer
         _columns.Write(writer);
         Count = 0;
         _flows = null;
+        _namesStored = false;
         NextAddressStamp();
     }
 }
