@@ -351,14 +351,22 @@ internal sealed class PacketRowBuffer
     // filled with nulls once when the row group is sealed.
     private bool _namesStored;
 
+    // Inlined: the common row (no names to store) costs two compares; the rest is its own call, so its frame (the
+    // address lookups) is not set up for every row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddNames(in DecodedPacket p, int r)
+    {
+        if (_namesStored || p.Tunnel != TunnelKind.None || p.Anomaly != Anomaly.None)
+        {
+            StoreNames(p, r);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StoreNames(in DecodedPacket p, int r)
     {
         if (!_namesStored)
         {
-            if (p.Tunnel == TunnelKind.None && p.Anomaly == Anomaly.None)
-            {
-                return;
-            }
             FillNullNames(r);
             _namesStored = true;
         }
