@@ -49,8 +49,8 @@ internal sealed class ParquetFileWriter : IDisposable
 
     // Encoded definition levels of the row group's pages, by level array and row range (an array's content is
     // fixed while its row group is written; the cache is emptied per row group).
-    private readonly ByteSink _levels = new(1 << 12);
-    private LevelsEntry[] _levelsEntries = new LevelsEntry[8];
+    private readonly ByteSink _levels; // the thread's WriterBuffers.Levels
+    private LevelsEntry[] _levelsEntries = new LevelsEntry[16];
     private int _levelsCount;
 
     private readonly record struct LevelsEntry(byte[] Defs, int Start, int End, int Offset, int Length, int Values);
@@ -74,6 +74,8 @@ internal sealed class ParquetFileWriter : IDisposable
         _buffers = WriterBuffers.Take();
         _compressor = _buffers.Compressor(codec);
         _header = _buffers.Header;
+        _levels = _buffers.Levels;
+        _levels.Clear();
         Page = _buffers.Page;
         Page.Clear();
         _thrift = new ThriftCompactWriter(_header);
@@ -363,6 +365,9 @@ internal sealed class WriterBuffers
 
     /// <summary>Page payloads.</summary>
     public ByteSink Page { get; } = new(1 << 20);
+
+    /// <summary>Encoded definition levels, kept for the columns that share them (one row group at a time).</summary>
+    public ByteSink Levels { get; } = new(1 << 16);
 
     /// <summary>Page headers.</summary>
     public ByteSink Header { get; } = new(256);
