@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PcapStream.Decoding;
 using PcapStream.Flows;
 using PcapStream.Output;
@@ -28,7 +29,28 @@ internal sealed class PacketRowBuffer
     private readonly NumericColumn<byte> _df, _mf;
     private readonly NumericColumn<byte>[] _flagBits;
     private readonly ushort[] _layers;
+    // The definition levels of each null rule (a mask of layers), computed once per row group and shared by the
+    // nullable numeric columns of that rule (NumericColumn.ShareLevels): one pass per rule, not per column, and
+    // the writer encodes each page's levels once per rule.
+    private readonly (int Mask, byte[] Levels)[] _rules;
+    private readonly NumericColumn<long>[] _longsByRule;
+    private readonly NumericColumn<int>[] _intsByRule;
+    private readonly NumericColumn<byte>[] _bytesByRule;
     private FileFlowBuilder? _flows; // the file whose rows are buffered (segment numbers are per file)
+    // The srcIP/dstIP dictionary indices of each flow segment's two endpoints in this row group, by segment number:
+    // the packets of a segment share their addresses, so a packet costs one array entry instead of two address
+    // table probes (each a likely cache miss). An entry holds both addresses and is used only when the packet's
+    // are exactly them (either direction); entries of older stamps (row groups) are absent.
+    private SegmentAddresses[] _segmentAddresses = new SegmentAddresses[1024];
+    private int _addressStamp = 1;
+
+    private struct SegmentAddresses
+    {
+        public IpAddress16 A, B;
+        public int SrcA, DstB, SrcB, DstA; // A as source and B as destination (the first packet), and the reverse (-1 until seen)
+        public int Stamp;
+        public bool V4; // the header's version: an address's text depends on it (v4-mapped ones in IPv6 headers)
+    }
     // The columns' row arrays (RowValues / RowIndices), held here so a store is one load + one write.
     private readonly int[] _capLengthRows, _dstPortRows, _fragOffsetRows, _icmpCodeRows, _icmpTypeRows, _ipProtoRows,
         _ipVersionRows, _lengthRows, _linkTypeRows, _payloadLengthRows, _srcPortRows, _tcpFlagsRows, _tcpWindowRows,
@@ -85,6 +107,26 @@ internal sealed class PacketRowBuffer
         _outerSrc = c.String((int)C.OuterSrcIP);
         _outerDst = c.String((int)C.OuterDstIP);
         _anomaly = c.String((int)C.Anomaly);
+        _rules = [(HasTime, []), (HasVlan, []), (HasIp, []), (HasIp | HasIPv4, []), (HasPorts, []), (HasTcp, []), (HasUdp, []), (HasIcmp, [])];
+        for (int k = 0; k < _rules.Length; k++)
+        {
+            _rules[k].Levels = new byte[capacity];
+        }
+        _longsByRule = [_nanos, _tcpSeq, _tcpAck];
+        _intsByRule = [_vlan, _ipVersion, _ipProto, _ttl, _fragOffset, _payloadLength, _srcPort, _dstPort, _tcpFlags, _tcpWindow,
+            _udpLength, _udpSum, _icmpType, _icmpCode];
+        _bytesByRule = [_df, _mf];
+        Share(HasTime, _nanos, _timestamp, _millis); // µs and ms are derived from ns: same rows
+        Share(HasVlan, _vlan);
+        Share(HasIp, _ipVersion, _ipProto, _ttl, _fragOffset, _payloadLength);
+        Share(HasIp, _mf);
+        Share(HasIp | HasIPv4, _df); // Don't Fragment exists only in the IPv4 header.
+        Share(HasPorts, _srcPort, _dstPort);
+        Share(HasTcp, _tcpSeq, _tcpAck);
+        Share(HasTcp, _tcpFlags, _tcpWindow);
+        Share(HasTcp, _flagBits); // derived from tcpFlags
+        Share(HasUdp, _udpLength, _udpSum);
+        Share(HasIcmp, _icmpType, _icmpCode);
         _capLengthRows = _capLength.RowValues;
         _dfRows = _df.RowValues;
         _dstPortRows = _dstPort.RowValues;
@@ -119,6 +161,27 @@ internal sealed class PacketRowBuffer
         _sensorRows = _sensor.RowIndices;
         _srcIpRows = _srcIp.RowIndices;
         _tunnelRows = _tunnel.RowIndices;
+    }
+
+    private byte[] LevelsOf(int mask)
+    {
+        foreach ((int m, byte[] levels) in _rules)
+        {
+            if (m == mask)
+            {
+                return levels;
+            }
+        }
+        throw new InvalidOperationException($"no null rule for layers {mask}.");
+    }
+
+    private void Share<T>(int mask, params ReadOnlySpan<NumericColumn<T>> columns)
+        where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        foreach (NumericColumn<T> c in columns)
+        {
+            c.ShareLevels(LevelsOf(mask));
+        }
     }
 
     /// <summary>Rows the buffer holds when full.</summary>
@@ -167,7 +230,7 @@ internal sealed class PacketRowBuffer
         Set(_sensorRows, r, _sensor.IndexOfString(sensor));
         Set(_fileRows, r, _file.IndexOfString(file));
         int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
-        layers |= AddIp(p, r) | AddTransport(p, r);
+        layers |= AddIp(p, r, flows is null ? -1 : segment) | AddTransport(p, r);
         Set(_layers, r, (ushort)layers);
         Set(_communityIdRows, r, flows is null ? -1 : segment);
         AddNames(p, r);
@@ -175,15 +238,41 @@ internal sealed class PacketRowBuffer
 
     // The row is filled by three helpers rather than one method: each gets its own inlining budget, so the
     // column stores all inline (one large method left many as calls).
-    private int AddIp(in DecodedPacket p, int r)
+    private int AddIp(in DecodedPacket p, int r, int segment)
     {
         int layers = 0, src = -1, dst = -1, protocol = -1;
         if (p.IpVersion != 0)
         {
             bool v4 = p.IpVersion == 4;
             layers = v4 ? HasIp | HasIPv4 : HasIp;
-            src = _srcIp.IndexOfAddress(p.Src, v4);
-            dst = _dstIp.IndexOfAddress(p.Dst, v4);
+            SegmentAddresses[] cache = _segmentAddresses;
+            if ((uint)segment < (uint)cache.Length && cache[segment].Stamp == _addressStamp && cache[segment].V4 == v4)
+            {
+                ref SegmentAddresses e = ref cache[segment];
+                if (p.Src == e.A && p.Dst == e.B)
+                {
+                    src = e.SrcA;
+                    dst = e.DstB;
+                }
+                else if (p.Src == e.B && p.Dst == e.A)
+                {
+                    if (e.SrcB < 0)
+                    {
+                        // The first packet in this direction: found (or added) like any packet's, then kept.
+                        (e.SrcB, e.DstA) = AddressIndices(p, v4, -1);
+                    }
+                    src = e.SrcB;
+                    dst = e.DstA;
+                }
+                else
+                {
+                    (src, dst) = AddressIndices(p, v4, -1);
+                }
+            }
+            else
+            {
+                (src, dst) = AddressIndices(p, v4, segment);
+            }
             protocol = _protocol.FindKey(p.IpProto);
             if (protocol < 0)
             {
@@ -203,6 +292,45 @@ internal sealed class PacketRowBuffer
         return layers;
     }
 
+    // The address columns' indices through their address tables; with a segment number (>= 0), also the
+    // segment's cache entry (both directions), unless an address is v4-mapped inside an IPv6 header (its text is
+    // not keyed by address, see StringColumn.IndexOfAddress).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (int Src, int Dst) AddressIndices(in DecodedPacket p, bool v4, int segment)
+    {
+        int src = _srcIp.IndexOfAddress(p.Src, v4);
+        int dst = _dstIp.IndexOfAddress(p.Dst, v4);
+        if (segment >= 0 && (v4 || (!p.Src.IsIPv4 && !p.Dst.IsIPv4)))
+        {
+            if (segment >= _segmentAddresses.Length)
+            {
+                Array.Resize(ref _segmentAddresses, (int)Math.Min(Array.MaxLength, Math.Max(segment + 1L, _segmentAddresses.Length * 2L)));
+            }
+            _segmentAddresses[segment] = new SegmentAddresses
+            {
+                A = p.Src,
+                B = p.Dst,
+                SrcA = src,
+                DstB = dst,
+                SrcB = -1, // until a packet goes the other way (no entry is added for a direction not seen)
+                DstA = -1,
+                Stamp = _addressStamp,
+                V4 = v4,
+            };
+        }
+        return (src, dst);
+    }
+
+    // Forgets the segment address cache (the dictionaries' indices are per row group).
+    private void NextAddressStamp()
+    {
+        if (++_addressStamp == 0)
+        {
+            Array.Clear(_segmentAddresses); // wrapped: entries of stamp 0 would look current
+            _addressStamp = 1;
+        }
+    }
+
     private int AddTransport(in DecodedPacket p, int r)
     {
         Set(_srcPortRows, r, p.SrcPort);
@@ -218,8 +346,30 @@ internal sealed class PacketRowBuffer
         return (p.HasPorts ? HasPorts : 0) | (p.HasTcp ? HasTcp : 0) | (p.HasUdp ? HasUdp : 0) | (p.HasIcmp ? HasIcmp : 0);
     }
 
+    // The tunnel, outer address and anomaly columns are null in nearly every row: they are stored only from the
+    // row group's first packet with a tunnel or an anomaly on (the rows before it are filled with nulls then), or
+    // filled with nulls once when the row group is sealed.
+    private bool _namesStored;
+
+    // Inlined: the common row (no names to store) costs two compares; the rest is its own call, so its frame (the
+    // address lookups) is not set up for every row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddNames(in DecodedPacket p, int r)
     {
+        if (_namesStored || p.Tunnel != TunnelKind.None || p.Anomaly != Anomaly.None)
+        {
+            StoreNames(p, r);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StoreNames(in DecodedPacket p, int r)
+    {
+        if (!_namesStored)
+        {
+            FillNullNames(r);
+            _namesStored = true;
+        }
         int tunnel = -1, outerSrc = -1, outerDst = -1;
         if (p.Tunnel != TunnelKind.None)
         {
@@ -231,6 +381,15 @@ internal sealed class PacketRowBuffer
         Set(_outerSrcRows, r, outerSrc);
         Set(_outerDstRows, r, outerDst);
         Set(_anomalyRows, r, p.Anomaly == Anomaly.None ? -1 : _anomaly.IndexOfString(AnomalyNames.Of(p.Anomaly)));
+    }
+
+    // Null names for rows [0, rows) (before the first stored one).
+    private void FillNullNames(int rows)
+    {
+        _tunnelRows.AsSpan(0, rows).Fill(-1);
+        _outerSrcRows.AsSpan(0, rows).Fill(-1);
+        _outerDstRows.AsSpan(0, rows).Fill(-1);
+        _anomalyRows.AsSpan(0, rows).Fill(-1);
     }
 
     // Stores without a bounds check: every row array is allocated with Capacity elements (the column buffers'
@@ -273,34 +432,57 @@ internal sealed class PacketRowBuffer
     {
         int rows = Count;
         ResolveCommunityIds();
+        if (!_namesStored)
+        {
+            FillNullNames(rows);
+        }
         ReadOnlySpan<ushort> layers = _layers.AsSpan(0, rows);
-        _nanos.SealRows(layers, HasTime);
+        foreach ((int mask, byte[] levels) in _rules)
+        {
+            LevelsOf(layers, mask, levels);
+        }
+        foreach (NumericColumn<long> c in _longsByRule)
+        {
+            c.SealLevels(rows);
+        }
+        foreach (NumericColumn<int> c in _intsByRule)
+        {
+            c.SealLevels(rows);
+        }
+        foreach (NumericColumn<byte> c in _bytesByRule)
+        {
+            c.SealLevels(rows);
+        }
         _fileOffset.SealRows(rows);
         _frameNumber.SealRows(rows);
         _length.SealRows(rows);
         _capLength.SealRows(rows);
         _linkType.SealRows(rows);
-        _vlan.SealRows(layers, HasVlan);
-        _ipVersion.SealRows(layers, HasIp);
-        _ipProto.SealRows(layers, HasIp);
-        _ttl.SealRows(layers, HasIp);
-        _df.SealRows(layers, HasIp | HasIPv4); // Don't Fragment exists only in the IPv4 header.
-        _mf.SealRows(layers, HasIp);
-        _fragOffset.SealRows(layers, HasIp);
-        _payloadLength.SealRows(layers, HasIp);
-        _srcPort.SealRows(layers, HasPorts);
-        _dstPort.SealRows(layers, HasPorts);
-        _tcpSeq.SealRows(layers, HasTcp);
-        _tcpAck.SealRows(layers, HasTcp);
-        _tcpFlags.SealRows(layers, HasTcp);
-        _tcpWindow.SealRows(layers, HasTcp);
-        _udpLength.SealRows(layers, HasUdp);
-        _udpSum.SealRows(layers, HasUdp);
-        _icmpType.SealRows(layers, HasIcmp);
-        _icmpCode.SealRows(layers, HasIcmp);
         foreach (StringColumn s in (ReadOnlySpan<StringColumn>)[_sensor, _file, _srcIp, _dstIp, _protocol, _communityId, _tunnel, _outerSrc, _outerDst, _anomaly])
         {
             s.SealRows(rows);
+        }
+    }
+
+    // levels[i] = 1 when layers[i] has every bit of mask, else 0; 16 rows at a time.
+    private static void LevelsOf(ReadOnlySpan<ushort> layers, int mask, Span<byte> levels)
+    {
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<ushort> m = Vector128.Create((ushort)mask);
+            ref ushort l = ref MemoryMarshal.GetReference(layers);
+            ref byte o = ref MemoryMarshal.GetReference(levels);
+            for (; i + 16 <= layers.Length; i += 16)
+            {
+                Vector128<ushort> a = Vector128.Equals(Vector128.LoadUnsafe(ref l, (nuint)i) & m, m);
+                Vector128<ushort> b = Vector128.Equals(Vector128.LoadUnsafe(ref l, (nuint)(i + 8)) & m, m);
+                (Vector128.Narrow(a, b) & Vector128<byte>.One).StoreUnsafe(ref o, (nuint)i);
+            }
+        }
+        for (; i < layers.Length; i++)
+        {
+            levels[i] = (layers[i] & mask) == mask ? (byte)1 : (byte)0;
         }
     }
 
@@ -310,14 +492,16 @@ internal sealed class PacketRowBuffer
         _columns.Reset();
         Count = 0;
         _flows = null;
+        _namesStored = false;
+        NextAddressStamp();
     }
 
     /// <summary>Encodes the held rows as one row group of <paramref name="writer"/> and empties the buffer.</summary>
     public void WriteRowGroup(ParquetFileWriter writer)
     {
         Seal();
-        _timestamp.DeriveFrom(_nanos, new FloorDivide(1000));
-        _millis.DeriveFrom(_nanos, new FloorDivide(1_000_000));
+        _timestamp.DeriveFrom(_nanos, default(FloorDivide1000));
+        _millis.DeriveFrom(_nanos, default(FloorDivide1000000));
         for (int b = 0; b < _flagBits.Length; b++)
         {
             // tcpFlagNs (bit 8) first, tcpFlagFin (bit 0) last.
@@ -326,5 +510,7 @@ internal sealed class PacketRowBuffer
         _columns.Write(writer);
         Count = 0;
         _flows = null;
+        _namesStored = false;
+        NextAddressStamp();
     }
 }

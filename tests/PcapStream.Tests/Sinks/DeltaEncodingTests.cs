@@ -46,6 +46,74 @@ public class DeltaEncodingTests
         return (big, small, steady);
     }
 
+    [Fact]
+    public void Miniblock_packing_matches_plain_bit_order_at_every_width()
+    {
+        var rng = new Random(11);
+        var values = new ulong[32];
+        var packed = new byte[4 * 64 + 8];
+        for (int width = 1; width <= 64; width++)
+        {
+            ulong mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
+            for (int k = 0; k < values.Length; k++)
+            {
+                values[k] = (ulong)rng.NextInt64() ^ ((ulong)rng.NextInt64() << 1) & mask;
+                values[k] &= mask;
+            }
+            Array.Clear(packed);
+            DeltaBinaryPackedEncoder.Pack(values, width, packed);
+            // Value k's bit b is bit k * width + b of the output, least significant bit first.
+            for (int k = 0; k < values.Length; k++)
+            {
+                for (int b = 0; b < width; b++)
+                {
+                    int at = k * width + b;
+                    Assert.Equal((values[k] >> b) & 1, (ulong)((packed[at >> 3] >> (at & 7)) & 1));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Compaction_by_shared_levels_keeps_the_present_values_in_order()
+    {
+        var rng = new Random(5);
+        foreach (int rows in (int[])[0, 1, 3, 4, 5, 17, 1000, 1003])
+        {
+            foreach (double present in (double[])[0, 0.3, 0.9, 1])
+            {
+                var levels = new byte[rows];
+                for (int i = 0; i < rows; i++)
+                {
+                    levels[i] = rng.NextDouble() < present ? (byte)1 : (byte)0;
+                }
+                CheckCompaction<long>(levels, i => i * 1_000_000_007L - 5);
+                CheckCompaction<int>(levels, i => i * 7919 - 3);
+                CheckCompaction<byte>(levels, i => (byte)(i * 31));
+            }
+        }
+    }
+
+    private static void CheckCompaction<T>(byte[] levels, Func<int, T> value)
+        where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        ColumnType type = typeof(T) == typeof(long) ? ColumnType.Int64 : typeof(T) == typeof(int) ? ColumnType.Int32 : ColumnType.Boolean;
+        var column = new NumericColumn<T>(new ColumnDefinition("c", type, true, ""), levels.Length);
+        column.ShareLevels(levels);
+        var expected = new List<T>();
+        for (int i = 0; i < levels.Length; i++)
+        {
+            column.RowValues[i] = value(i);
+            if (levels[i] == 1)
+            {
+                expected.Add(value(i));
+            }
+        }
+        column.SealLevels(levels.Length);
+        Assert.Equal(levels.Length, column.Rows);
+        Assert.Equal(expected, column.RowValues.AsSpan(0, expected.Count).ToArray());
+    }
+
     [Theory]
     [InlineData(1000, 400, 1 << 20)] // several row groups, one page each, a partial last block
     [InlineData(1537, 1537, 600)] // one row group of many small pages (page boundaries inside blocks)

@@ -43,6 +43,28 @@ internal abstract class ColumnBuffer(ColumnDefinition definition)
         return levels.Count((byte)1);
     }
 
+    /// <summary>
+    /// <see cref="WritePageLevels(byte[], int, int, ByteSink)"/> into <paramref name="writer"/>'s page, through its
+    /// row group's levels cache: columns that share one level array (<see cref="NumericColumn{T}.ShareLevels"/>)
+    /// encode and count a page's levels once, the others copy the bytes.
+    /// </summary>
+    protected static int WritePageLevels(ParquetFileWriter writer, byte[]? defs, int start, int end)
+    {
+        if (defs is null)
+        {
+            return end - start;
+        }
+        ByteSink page = writer.Page;
+        if (writer.TryCopyLevels(defs, start, end, out int values))
+        {
+            return values;
+        }
+        int at = page.Length;
+        values = WritePageLevels(defs, start, end, page);
+        writer.RememberLevels(defs, start, end, page.Written[at..], values);
+        return values;
+    }
+
     /// <summary>Rows per data page for values of <paramref name="bitsPerValue"/> bits (at least 16).</summary>
     protected static int RowsPerPage(ParquetFileWriter writer, int bitsPerValue) =>
         Math.Max(16, (int)Math.Min(int.MaxValue, writer.PageBytes * 8L / Math.Max(1, bitsPerValue)));

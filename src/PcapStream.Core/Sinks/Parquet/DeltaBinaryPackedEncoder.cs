@@ -171,16 +171,43 @@ internal static class DeltaBinaryPackedEncoder
     private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
 
     // 32 values (already masked and zero-padded) of `width` (1..64) bits, least significant bit first (the RLE
-    // hybrid's bit packing). Writes 4 * width bytes plus up to 8 bytes of scratch past them. Branch-free: the
-    // accumulator is stored after every value and the output position moves on only when a word fills.
-    private static void Pack(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
+    // hybrid's bit packing). Writes 4 * width bytes plus up to 8 bytes of scratch past them. Narrow values are
+    // first merged in groups (as many as fit a 64-bit word, a power of two): the same bits in the same order, so
+    // packing the groups at the group's width gives the same bytes in 32 / group steps instead of 32.
+    internal static void Pack(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
+    {
+        if (width > 32)
+        {
+            PackWords(values, width, dst);
+            return;
+        }
+        int group = Math.Min(MiniBlockSize, 1 << BitOperations.Log2((uint)(64 / width)));
+        int words = MiniBlockSize / group;
+        Span<ulong> merged = stackalloc ulong[MiniBlockSize / 2];
+        ref ulong v = ref MemoryMarshal.GetReference(values);
+        for (int j = 0; j < words; j++)
+        {
+            ref ulong g = ref Unsafe.Add(ref v, j * group);
+            ulong acc = g;
+            for (int k = 1; k < group; k++)
+            {
+                acc |= Unsafe.Add(ref g, k) << (k * width);
+            }
+            merged[j] = acc;
+        }
+        PackWords(merged[..words], group * width, dst);
+    }
+
+    // Values of `width` (1..64) bits packed back to back. Branch-free: the accumulator is stored after every value
+    // and the output position moves on only when a word fills.
+    private static void PackWords(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
     {
         ref ulong v = ref MemoryMarshal.GetReference(values);
         ref byte o = ref MemoryMarshal.GetReference(dst);
         ulong acc = 0;
         int bits = 0;
         nint at = 0;
-        for (int k = 0; k < MiniBlockSize; k++)
+        for (int k = 0; k < values.Length; k++)
         {
             ulong x = Unsafe.Add(ref v, k);
             acc |= x << bits;

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PcapStream.Output;
 
 namespace PcapStream.Sinks.Parquet;
@@ -17,7 +18,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     where T : unmanaged, INumber<T>, IMinMaxValue<T>
 {
     private readonly T[] _values;
-    private readonly byte[]? _defs;
+    private byte[]? _defs; // replaced by a shared array by ShareLevels
     private readonly bool _boolean;
     private readonly bool _delta; // INT32/INT64 pages are DELTA_BINARY_PACKED (a page of nulls only stays PLAIN)
     private int _rows, _count;
@@ -112,6 +113,102 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     }
 
     /// <summary>
+    /// Makes <paramref name="levels"/> (at least the capacity long) this nullable column's definition levels, shared
+    /// with the other columns of the same null rule: the filler computes them once per rule and row group, then
+    /// calls <see cref="SealLevels"/>, and the writer encodes a page's levels once for all the columns sharing them.
+    /// </summary>
+    public void ShareLevels(byte[] levels)
+    {
+        if (_defs is null || levels.Length < _values.Length)
+        {
+            throw new InvalidOperationException($"column '{Definition.Name}' is not nullable, or the levels are shorter than its capacity.");
+        }
+        _defs = levels;
+    }
+
+    /// <summary>
+    /// Ends a row-indexed fill of <paramref name="rows"/> rows whose definition levels are already in place (the
+    /// array given to <see cref="ShareLevels"/>): moves the present values to the front.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SealLevels(int rows)
+    {
+        byte[] defs = _defs ?? throw new InvalidOperationException($"column '{Definition.Name}' is not nullable.");
+        ReadOnlySpan<byte> levels = defs.AsSpan(0, rows);
+        // Rows before the first null stay where they are (all of them in a column without nulls).
+        int first = levels.IndexOf((byte)0);
+        _rows = rows;
+        _count = first < 0 ? rows : Compact(_values.AsSpan(0, rows), levels, first);
+    }
+
+    // Moves the values of present rows (level 1) from `first` on to the front; returns how many are present.
+    // Four rows at a time for 4- and 8-byte values where SSSE3 is (pshufb: the portable shuffle is a loop on the
+    // AOT baseline, so it is asked for by name; the compiler checks the CPU once): the rows' levels index a table
+    // of byte shuffles that gathers the present values to the front of the vector(s), stored whole at the output
+    // position (which never passes the input's, and the values it overwrites were loaded already); the position
+    // moves on by their count. Elsewhere eight rows at a time: all present is one block move, else one by one.
+    private static int Compact(Span<T> values, ReadOnlySpan<byte> levels, int first)
+    {
+        int c = first, i = first;
+        int size = Unsafe.SizeOf<T>();
+        ref byte l = ref MemoryMarshal.GetReference(levels);
+        ref T v0 = ref MemoryMarshal.GetReference(values);
+        if ((size == 4 || size == 8) && Ssse3.IsSupported)
+        {
+            ref byte v = ref Unsafe.As<T, byte>(ref v0);
+            byte[] table = size == 4 ? CompactTables.Shuffle32 : CompactTables.Shuffle64;
+            ref byte t = ref MemoryMarshal.GetArrayDataReference(table);
+            for (; i + 4 <= values.Length; i += 4)
+            {
+                uint u = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref l, i)) & 0x01010101u;
+                // The four 0/1 bytes as a 4-bit number (row i in bit 0): each byte's bit lands at bit 24 + k.
+                int m = (int)((u * 0x01020408u) >> 24) & 0xF;
+                if (size == 4)
+                {
+                    Vector128<byte> x = Vector128.LoadUnsafe(ref v, (nuint)(i * 4));
+                    Ssse3.Shuffle(x, Vector128.LoadUnsafe(ref t, (nuint)(m * 16))).StoreUnsafe(ref v, (nuint)(c * 4));
+                }
+                else
+                {
+                    // Rows i, i+1 (low vector) and i+2, i+3 (high): the low pair's present values, then the high pair's.
+                    Vector128<byte> lo = Vector128.LoadUnsafe(ref v, (nuint)(i * 8));
+                    Vector128<byte> hi = Vector128.LoadUnsafe(ref v, (nuint)(i * 8 + 16));
+                    int a = m & 3, b = m >> 2;
+                    Ssse3.Shuffle(lo, Vector128.LoadUnsafe(ref t, (nuint)(a * 16))).StoreUnsafe(ref v, (nuint)(c * 8));
+                    Ssse3.Shuffle(hi, Vector128.LoadUnsafe(ref t, (nuint)(b * 16))).StoreUnsafe(ref v, (nuint)((c + (a + 1) / 2) * 8));
+                }
+                c += BitOperations.PopCount((uint)m);
+            }
+        }
+        else
+        {
+            for (; i + 8 <= values.Length; i += 8)
+            {
+                ulong u = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, i));
+                if (u == 0x0101010101010101UL)
+                {
+                    // Overlapping ranges are fine (c <= i): a forward copy.
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v0, i), 8).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref v0, c), 8));
+                    c += 8;
+                    continue;
+                }
+                for (int k = i; k < i + 8; k++)
+                {
+                    Unsafe.Add(ref v0, c) = Unsafe.Add(ref v0, k);
+                    c += Unsafe.Add(ref l, k);
+                }
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            int d = levels[i];
+            values[c] = values[i];
+            c += d;
+        }
+        return c;
+    }
+
+    /// <summary>
     /// Fills this column from <paramref name="source"/> (same rows and nulls) with <paramref name="map"/> applied to
     /// each value: derived columns (the TCP flag bits from <c>tcpFlags</c>, µs and ms from ns) are computed here,
     /// once per row group in a tight loop, instead of filled per packet.
@@ -121,13 +218,30 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         where TSource : unmanaged, INumber<TSource>, IMinMaxValue<TSource>
         where TMap : struct, IValueMap<TSource, T>
     {
-        if (source._defs is not null)
+        if (source._defs is not null && !ReferenceEquals(source._defs, _defs))
         {
             source._defs.AsSpan(0, source._rows).CopyTo(_defs);
         }
         ReadOnlySpan<TSource> from = source._values.AsSpan(0, source._count);
         Span<T> to = _values.AsSpan(0, from.Length);
-        for (int i = 0; i < from.Length; i++)
+        int i = 0;
+        if (typeof(TMap) == typeof(BitOf) && typeof(TSource) == typeof(int) && typeof(T) == typeof(byte) && Vector128.IsHardwareAccelerated)
+        {
+            // The TCP flag bits, 16 values at a time.
+            int bit = Unsafe.As<TMap, BitOf>(ref map).Bit;
+            ref int f = ref Unsafe.As<TSource, int>(ref MemoryMarshal.GetReference(from));
+            ref byte t = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(to));
+            Vector128<int> one = Vector128<int>.One;
+            for (; i + 16 <= from.Length; i += 16)
+            {
+                Vector128<int> a = Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref f, (nuint)i), bit) & one;
+                Vector128<int> b = Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref f, (nuint)(i + 4)), bit) & one;
+                Vector128<int> c = Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref f, (nuint)(i + 8)), bit) & one;
+                Vector128<int> d = Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref f, (nuint)(i + 12)), bit) & one;
+                Vector128.Narrow(Vector128.Narrow(a, b).AsUInt16(), Vector128.Narrow(c, d).AsUInt16()).StoreUnsafe(ref t, (nuint)i);
+            }
+        }
+        for (; i < from.Length; i++)
         {
             to[i] = map.Map(from[i]);
         }
@@ -145,7 +259,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         {
             int end = Math.Min(_rows, start + perPage);
             ByteSink page = writer.Page;
-            int values = WritePageLevels(_defs, start, end, page);
+            int values = WritePageLevels(writer, _defs, start, end);
             ReadOnlySpan<T> slice = _values.AsSpan(v, values);
             ValueEncoding encoding = ValueEncoding.Plain;
             if (_boolean)
@@ -228,12 +342,69 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         return bytes;
     }
 
+    private static (long Min, long Max) MinMax64(ReadOnlySpan<long> values)
+    {
+        ref long v = ref MemoryMarshal.GetReference(values);
+        Vector128<long> lo = Vector128.Create(long.MaxValue), hi = Vector128.Create(long.MinValue);
+        int i = 0;
+        for (; i + 2 <= values.Length; i += 2)
+        {
+            Vector128<long> x = Vector128.LoadUnsafe(ref v, (nuint)i);
+            lo = Sse41.BlendVariable(lo, x, Sse42.CompareGreaterThan(lo, x)); // x where lo > x
+            hi = Sse41.BlendVariable(hi, x, Sse42.CompareGreaterThan(x, hi));
+        }
+        long min = Math.Min(lo.GetElement(0), lo.GetElement(1)), max = Math.Max(hi.GetElement(0), hi.GetElement(1));
+        for (; i < values.Length; i++)
+        {
+            min = Math.Min(min, values[i]);
+            max = Math.Max(max, values[i]);
+        }
+        return (min, max);
+    }
+
+    private static (int Min, int Max) MinMax32(ReadOnlySpan<int> values)
+    {
+        ref int v = ref MemoryMarshal.GetReference(values);
+        Vector128<int> lo = Vector128.Create(int.MaxValue), hi = Vector128.Create(int.MinValue);
+        int i = 0;
+        for (; i + 4 <= values.Length; i += 4)
+        {
+            Vector128<int> x = Vector128.LoadUnsafe(ref v, (nuint)i);
+            lo = Sse41.Min(lo, x);
+            hi = Sse41.Max(hi, x);
+        }
+        int min = int.MaxValue, max = int.MinValue;
+        for (int k = 0; k < 4; k++)
+        {
+            min = Math.Min(min, lo.GetElement(k));
+            max = Math.Max(max, hi.GetElement(k));
+        }
+        for (; i < values.Length; i++)
+        {
+            min = Math.Min(min, values[i]);
+            max = Math.Max(max, values[i]);
+        }
+        return (min, max);
+    }
+
     /// <summary>Min and max of a non-empty span (NaN is skipped for doubles, as the Parquet spec asks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (T Min, T Max) MinMax(ReadOnlySpan<T> values)
     {
         T min = T.MaxValue, max = T.MinValue;
         int i = 0;
+        // Signed 64- and 32-bit min/max by name (SSE4.2 compare + SSE4.1 blend, SSE4.1 pminsd/pmaxsd): the
+        // portable Vector.Min of these is emulated element by element on the AOT baseline (SSE2).
+        if (typeof(T) == typeof(long) && Sse42.IsSupported)
+        {
+            (long lo, long hi) = MinMax64(MemoryMarshal.Cast<T, long>(values));
+            return (T.CreateTruncating(lo), T.CreateTruncating(hi));
+        }
+        if (typeof(T) == typeof(int) && Sse41.IsSupported)
+        {
+            (int lo, int hi) = MinMax32(MemoryMarshal.Cast<T, int>(values));
+            return (T.CreateTruncating(lo), T.CreateTruncating(hi));
+        }
         if (typeof(T) != typeof(double) && Vector.IsHardwareAccelerated && Vector<T>.IsSupported && values.Length >= Vector<T>.Count)
         {
             var vmin = new Vector<T>(min);
@@ -283,8 +454,58 @@ internal readonly record struct BitOf(int Bit) : IValueMap<int, byte>
     public byte Map(int value) => (byte)((value >> Bit) & 1);
 }
 
-/// <summary>Floor division (ns to µs or ms, also before 1970).</summary>
-internal readonly record struct FloorDivide(long Divisor) : IValueMap<long, long>
+/// <summary>Floor division by 1000 (ns to µs, also before 1970); a constant divisor, so a multiply, not a division.</summary>
+internal readonly record struct FloorDivide1000 : IValueMap<long, long>
 {
-    public long Map(long value) => Utf8Format.FloorDiv(value, Divisor);
+    public long Map(long value)
+    {
+        long q = value / 1000;
+        return value - q * 1000 < 0 ? q - 1 : q;
+    }
+}
+
+/// <summary>Floor division by 1 000 000 (ns to ms, also before 1970).</summary>
+internal readonly record struct FloorDivide1000000 : IValueMap<long, long>
+{
+    public long Map(long value)
+    {
+        long q = value / 1_000_000;
+        return value - q * 1_000_000 < 0 ? q - 1 : q;
+    }
+}
+
+/// <summary>The byte shuffles of <see cref="NumericColumn{T}.SealLevels"/>'s compaction.</summary>
+file static class CompactTables
+{
+    /// <summary>16 shuffles of 16 bytes: for each 4-bit presence mask, the present 4-byte lanes first.</summary>
+    public static readonly byte[] Shuffle32 = Make(4);
+
+    /// <summary>4 shuffles of 16 bytes: for each 2-bit presence mask, the present 8-byte lanes first.</summary>
+    public static readonly byte[] Shuffle64 = Make(8);
+
+    private static byte[] Make(int lane)
+    {
+        int lanes = 16 / lane, masks = 1 << lanes;
+        var table = new byte[masks * 16];
+        for (int m = 0; m < masks; m++)
+        {
+            int o = 0;
+            for (int k = 0; k < lanes; k++)
+            {
+                if ((m & (1 << k)) != 0)
+                {
+                    for (int b = 0; b < lane; b++)
+                    {
+                        table[m * 16 + o++] = (byte)(k * lane + b);
+                    }
+                }
+            }
+            // The rest of the vector is zeros: it lands past the output position (overwritten later, or unused).
+            while (o < 16)
+            {
+                table[m * 16 + o++] = 0x80;
+            }
+        }
+        return table;
+    }
 }

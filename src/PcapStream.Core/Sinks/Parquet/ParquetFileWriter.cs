@@ -37,9 +37,23 @@ internal sealed class ParquetFileWriter : IDisposable
 
     // The chunk's codec is chosen at its first page from a sample: when the compressor shrinks the sample by
     // less than 1/8 (bit-packed deltas, random sequence numbers), the chunk is stored uncompressed and the
-    // compressor never runs over it. The codec is per column chunk in the metadata, so readers follow.
+    // compressor never runs over it. The codec is per column chunk in the metadata, so readers follow. The sample
+    // is the page's END: its start is the definition levels, which compress well whatever the values do (the
+    // ports' samples passed, their chunks then shrank by only 5-8%). A column that failed the trial (or whose
+    // whole first page did) is stored uncompressed without one for its next RetryAfter chunks in this file: the
+    // same column of the next row group is alike, and the trial itself cost a snappy run per chunk.
     private const int SampleBytes = 16 << 10;
+    private const int RetryAfter = 7;
     private bool _compressChunk;
+    private readonly int[] _skipTrials; // per column: chunks left to store uncompressed without a trial
+
+    // Encoded definition levels of the row group's pages, by level array and row range (an array's content is
+    // fixed while its row group is written; the cache is emptied per row group).
+    private readonly ByteSink _levels; // the thread's WriterBuffers.Levels
+    private LevelsEntry[] _levelsEntries = new LevelsEntry[16];
+    private int _levelsCount;
+
+    private readonly record struct LevelsEntry(byte[] Defs, int Start, int End, int Offset, int Length, int Values);
 
     private sealed record RowGroupMeta(ChunkMeta[] Chunks, long Rows);
 
@@ -56,9 +70,12 @@ internal sealed class ParquetFileWriter : IDisposable
         {
             _paths[i] = SchemaWriter.PathOf(columns[i]);
         }
+        _skipTrials = new int[columns.Count];
         _buffers = WriterBuffers.Take();
         _compressor = _buffers.Compressor(codec);
         _header = _buffers.Header;
+        _levels = _buffers.Levels;
+        _levels.Clear();
         Page = _buffers.Page;
         Page.Clear();
         _thrift = new ThriftCompactWriter(_header);
@@ -80,6 +97,41 @@ internal sealed class ParquetFileWriter : IDisposable
     {
         _chunks = new ChunkMeta[_columns.Count];
         _column = -1;
+        _levels.Clear();
+        Array.Clear(_levelsEntries, 0, _levelsCount); // drops the references to the level arrays
+        _levelsCount = 0;
+    }
+
+    /// <summary>
+    /// Appends to <see cref="Page"/> the encoded levels of rows [<paramref name="start"/>, <paramref name="end"/>) of
+    /// <paramref name="defs"/> when this row group already encoded them (another column sharing the array);
+    /// <paramref name="values"/> is their count of present rows.
+    /// </summary>
+    public bool TryCopyLevels(byte[] defs, int start, int end, out int values)
+    {
+        for (int k = 0; k < _levelsCount; k++)
+        {
+            LevelsEntry e = _levelsEntries[k];
+            if (ReferenceEquals(e.Defs, defs) && e.Start == start && e.End == end)
+            {
+                Page.Write(_levels.Written.Slice(e.Offset, e.Length));
+                values = e.Values;
+                return true;
+            }
+        }
+        values = 0;
+        return false;
+    }
+
+    /// <summary>Keeps the encoded levels of a page for <see cref="TryCopyLevels"/> (until the row group ends).</summary>
+    public void RememberLevels(byte[] defs, int start, int end, ReadOnlySpan<byte> encoded, int values)
+    {
+        if (_levelsCount == _levelsEntries.Length)
+        {
+            Array.Resize(ref _levelsEntries, _levelsCount * 2);
+        }
+        _levelsEntries[_levelsCount++] = new LevelsEntry(defs, start, end, _levels.Length, encoded.Length, values);
+        _levels.Write(encoded);
     }
 
     /// <summary>Starts the next column's chunk.</summary>
@@ -89,7 +141,11 @@ internal sealed class ParquetFileWriter : IDisposable
         _chunkStart = _position;
         _dictionaryOffset = _dataOffset = -1;
         _uncompressed = _compressed = 0;
-        _compressChunk = _compressor.Codec != Codec.Uncompressed;
+        _compressChunk = _compressor.Codec != Codec.Uncompressed && _skipTrials[_column] == 0;
+        if (_skipTrials[_column] > 0)
+        {
+            _skipTrials[_column]--;
+        }
         Page.Clear();
     }
 
@@ -129,12 +185,25 @@ internal sealed class ParquetFileWriter : IDisposable
 
     private void WritePage(PageType type, int values, ValueEncoding encoding)
     {
-        if (_compressChunk && _uncompressed == 0)
+        bool first = _uncompressed == 0;
+        if (_compressChunk && first && Page.Length > SampleBytes)
         {
-            ReadOnlySpan<byte> sample = Page.Written[..Math.Min(Page.Length, SampleBytes)];
-            _compressChunk = _compressor.Compress(sample).Length < sample.Length - (sample.Length >> 3);
+            ReadOnlySpan<byte> sample = Page.Written[^SampleBytes..];
+            _compressChunk = Pays(_compressor.Compress(sample).Length, sample.Length);
+            if (!_compressChunk)
+            {
+                _skipTrials[_column] = RetryAfter;
+            }
         }
         ReadOnlySpan<byte> body = _compressChunk ? _compressor.Compress(Page.Written) : Page.Written;
+        if (_compressChunk && first && !Pays(body.Length, Page.Length))
+        {
+            // A small first page (its own trial) or a misleading sample: no page of the chunk is written yet, so
+            // it is still stored uncompressed, and the column's next chunks skip the attempt.
+            _compressChunk = false;
+            _skipTrials[_column] = RetryAfter;
+            body = Page.Written;
+        }
         _header.Clear();
         _thrift.Reset();
         _thrift.I32Field(1, (int)type);
@@ -163,6 +232,9 @@ internal sealed class ParquetFileWriter : IDisposable
         Write(body);
         Page.Clear();
     }
+
+    // Compression pays when it saves at least 1/8 of the bytes.
+    private static bool Pays(int compressed, int uncompressed) => compressed < uncompressed - (uncompressed >> 3);
 
     private void Write(ReadOnlySpan<byte> bytes)
     {
@@ -293,6 +365,9 @@ internal sealed class WriterBuffers
 
     /// <summary>Page payloads.</summary>
     public ByteSink Page { get; } = new(1 << 20);
+
+    /// <summary>Encoded definition levels, kept for the columns that share them (one row group at a time).</summary>
+    public ByteSink Levels { get; } = new(1 << 16);
 
     /// <summary>Page headers.</summary>
     public ByteSink Header { get; } = new(256);
