@@ -184,6 +184,48 @@ public sealed partial class FileFlowBuilder : IFlowSink
     public string CommunityIdOf(int segment) =>
         _communityIds[segment] ??= FlowIds.CommunityId(_segments[segment].Key);
 
+    // Marks a segment queued in ComputeCommunityIds (never a Community ID: those start with "1:").
+    private static readonly string s_pending = new('\0', 1);
+
+    /// <summary>
+    /// Computes the Community IDs of <paramref name="segments"/> that have none yet, in batches through the
+    /// multi-buffer SHA-1 (<see cref="Decoding.CommunityId.FormatUtf8Batch"/>: ~76 ns per ID against ~290 one at a
+    /// time), so the <see cref="CommunityIdOf"/> calls that follow find them. Repeated segments are computed once.
+    /// </summary>
+    internal void ComputeCommunityIds(ReadOnlySpan<int> segments)
+    {
+        const int Group = 64;
+        Span<Decoding.CommunityIdTuple> tuples = stackalloc Decoding.CommunityIdTuple[Group];
+        Span<int> which = stackalloc int[Group];
+        Span<byte> text = stackalloc byte[Group * FlowIds.CommunityIdLength];
+        int n = 0;
+        foreach (int segment in segments)
+        {
+            if (segment < 0 || _communityIds[segment] is not null)
+            {
+                continue;
+            }
+            _communityIds[segment] = s_pending;
+            which[n] = segment;
+            tuples[n++] = FlowIds.ToCommunityTuple(_segments[segment].Key);
+            if (n == Group)
+            {
+                StoreCommunityIds(tuples, which, text);
+                n = 0;
+            }
+        }
+        StoreCommunityIds(tuples[..n], which[..n], text);
+    }
+
+    private void StoreCommunityIds(ReadOnlySpan<Decoding.CommunityIdTuple> tuples, ReadOnlySpan<int> which, Span<byte> text)
+    {
+        Decoding.CommunityId.FormatUtf8Batch(tuples, text);
+        for (int i = 0; i < which.Length; i++)
+        {
+            _communityIds[which[i]] = System.Text.Encoding.ASCII.GetString(text.Slice(i * FlowIds.CommunityIdLength, FlowIds.CommunityIdLength));
+        }
+    }
+
     /// <summary>Ends the file: returns its segments. The builder cannot be used afterwards.</summary>
     public FileFlowSegments Complete()
     {

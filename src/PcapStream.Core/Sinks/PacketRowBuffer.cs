@@ -412,6 +412,10 @@ internal sealed class PacketRowBuffer
     private void ResolveCommunityIds()
     {
         Span<int> rows = _communityIdRows.AsSpan(0, Count);
+        if (_flows is not null)
+        {
+            _flows.ComputeCommunityIds(rows); // the segments new to the builder, hashed in batches
+        }
         for (int i = 0; i < rows.Length; i++)
         {
             int segment = rows[i];
