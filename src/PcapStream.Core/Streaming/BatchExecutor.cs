@@ -34,12 +34,24 @@ internal sealed class BatchExecutor
     /// </summary>
     public Func<SourceFile, bool>? MapFile { get; set; }
 
+    /// <summary>
+    /// True when no part file of a batch above the last committed one can exist: the job's start-up removed them
+    /// (<see cref="Sinks.DatasetLayout.DeleteUncommitted"/>) and every failed batch since has removed its own. Then
+    /// <see cref="Execute"/> skips the search for leftovers of its batch, a walk of every file of both datasets that
+    /// grew with the output (a long-running job's every batch listed every part it had ever written).
+    /// </summary>
+    public bool OutputsClean { get; set; }
+
     /// <summary>Runs the batch and commits it. On failure or cancel its outputs are removed and the exception rethrown.</summary>
     public BatchReport Execute(SourceEntry entry, MetadataLog commits, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         string output = _options.Output;
-        DatasetLayout.DeleteBatchOutputs(output, entry.Batch);
+        if (!OutputsClean)
+        {
+            DatasetLayout.DeleteBatchOutputs(output, entry.Batch);
+            OutputsClean = true;
+        }
         try
         {
             (StateHeader header, Dictionary<string, byte[]> states) = ReadState(entry.Batch - 1);
@@ -96,10 +108,12 @@ internal sealed class BatchExecutor
 
     private void Cleanup(long batch)
     {
+        OutputsClean = false; // until the removal below has succeeded
         try
         {
             _state.TruncateAfter(batch - 1);
             DatasetLayout.DeleteBatchOutputs(_options.Output, batch);
+            OutputsClean = true;
         }
         catch (IOException)
         {

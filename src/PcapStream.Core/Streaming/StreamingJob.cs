@@ -187,6 +187,7 @@ public sealed partial class StreamingJob : IDisposable
         _state.TruncateAfter(_lastCommitted);
         _sources.TruncateAfter(next);
         int removed = DatasetLayout.DeleteUncommitted(_options.Output, _lastCommitted);
+        _executor.OutputsClean = true;
         if (removed > 0)
         {
             _log.WriteLine($"pcapstream: removed {removed} uncommitted part files left by a stopped batch.");
