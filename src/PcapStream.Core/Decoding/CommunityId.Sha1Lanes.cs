@@ -101,7 +101,7 @@ public static partial class CommunityId
         (x << n) | (x >>> (32 - n));
 
     /// <summary>
-    /// <see cref="Sha1Lanes8"/> in four lanes (Vector128: SSE2, all the Native AOT program has by default); the
+    /// <see cref="Sha1Lanes8"/> in four lanes (Vector128, SSE2: where AVX2 is missing, or in a build for x86-64-v2); the
     /// digest's word <c>k</c> of lane <c>l</c> at <c>digest[k * 4 + l]</c>.
     /// </summary>
     private static unsafe void Sha1Lanes4(Vector128<uint>* w, uint* digest)

@@ -90,7 +90,7 @@ internal static class DeltaBinaryPackedEncoder
         return min;
     }
 
-    // A full block of 32-bit values (window: the previous value, then 128), vectorised (128-bit vectors: the AOT baseline has them, not 256-bit ones); same output as PartialBlock.
+    // A full block of 32-bit values (window: the previous value, then 128), vectorised (128-bit vectors: every x64 target has them; a build for x86-64-v2 has no 256-bit ones); same output as PartialBlock.
     private static long FullBlock32(ReadOnlySpan<int> window, Span<ulong> deltas, Span<byte> widths)
     {
         ref int v = ref MemoryMarshal.GetReference(window);
@@ -131,7 +131,7 @@ internal static class DeltaBinaryPackedEncoder
         return m0;
     }
 
-    // A full block of 64-bit values, vectorised (128-bit vectors: the AOT baseline has them, not 256-bit ones); same output as PartialBlock.
+    // A full block of 64-bit values, vectorised (128-bit vectors: every x64 target has them; a build for x86-64-v2 has no 256-bit ones); same output as PartialBlock.
     private static long FullBlock64(ReadOnlySpan<long> window, Span<ulong> deltas, Span<byte> widths)
     {
         ref long v = ref MemoryMarshal.GetReference(window);

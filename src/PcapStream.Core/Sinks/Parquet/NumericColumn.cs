@@ -143,7 +143,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
 
     // Moves the values of present rows (level 1) from `first` on to the front; returns how many are present.
     // Four rows at a time for 4- and 8-byte values where SSSE3 is (pshufb: the portable shuffle is a loop on the
-    // AOT baseline, so it is asked for by name; the compiler checks the CPU once): the rows' levels index a table
+    // x86-64 baseline, so it is asked for by name; the compiler checks the CPU once): the rows' levels index a table
     // of byte shuffles that gathers the present values to the front of the vector(s), stored whole at the output
     // position (which never passes the input's, and the values it overwrites were loaded already); the position
     // moves on by their count. Elsewhere eight rows at a time: all present is one block move, else one by one.
@@ -394,7 +394,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
         T min = T.MaxValue, max = T.MinValue;
         int i = 0;
         // Signed 64- and 32-bit min/max by name (SSE4.2 compare + SSE4.1 blend, SSE4.1 pminsd/pmaxsd): the
-        // portable Vector.Min of these is emulated element by element on the AOT baseline (SSE2).
+        // portable Vector.Min of these is emulated element by element on the x86-64 baseline (SSE2).
         if (typeof(T) == typeof(long) && Sse42.IsSupported)
         {
             (long lo, long hi) = MinMax64(MemoryMarshal.Cast<T, long>(values));
