@@ -178,7 +178,7 @@ internal static class DeltaBinaryPackedEncoder
     {
         if (width > 32)
         {
-            PackWords(values, width, dst);
+            BitPacking.PackWords(values, width, dst);
             return;
         }
         int group = Math.Min(MiniBlockSize, 1 << BitOperations.Log2((uint)(64 / width)));
@@ -195,32 +195,6 @@ internal static class DeltaBinaryPackedEncoder
             }
             merged[j] = acc;
         }
-        PackWords(merged[..words], group * width, dst);
-    }
-
-    // Values of `width` (1..64) bits packed back to back. Branch-free: the accumulator is stored after every value
-    // and the output position moves on only when a word fills.
-    private static void PackWords(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
-    {
-        ref ulong v = ref MemoryMarshal.GetReference(values);
-        ref byte o = ref MemoryMarshal.GetReference(dst);
-        ulong acc = 0;
-        int bits = 0;
-        nint at = 0;
-        for (int k = 0; k < values.Length; k++)
-        {
-            ulong x = Unsafe.Add(ref v, k);
-            acc |= x << bits;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
-            // The bits of x that did not fit (x >> (64 - bits), written so that bits == 0 gives 0, not x).
-            ulong carry = (x >> 1) >> (63 - bits);
-            int total = bits + width;
-            int spill = total >> 6;
-            at += spill << 3;
-            acc = spill != 0 ? carry : acc;
-            bits = total & 63;
-        }
-        // A value that spilled last still has its carry to store (e.g. width 33: 1056 bits end mid-word).
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
+        BitPacking.PackWords<ulong>(merged[..words], group * width, dst);
     }
 }

@@ -110,30 +110,12 @@ internal static class RleHybridEncoder
         PackWide(values, bitWidth, dst, padded);
     }
 
-    // Widths 9..32 (dictionary indices): each value is merged into a 64-bit accumulator that is stored whole after
-    // every value (up to 8 bytes past the packed bytes, the caller's slack); the output moves on a word at a time,
-    // branch-free. The padding of a partial last group is cleared (bytes past the last store may hold old data).
+    // Widths 9..32 (dictionary indices): packed a word at a time (BitPacking.PackWords). The padding of a partial
+    // last group is cleared (bytes past the last store may hold old data).
     private static void PackWide<T>(ReadOnlySpan<T> values, int bitWidth, Span<byte> dst, int padded)
         where T : unmanaged, IBinaryInteger<T>
     {
-        ref T v = ref MemoryMarshal.GetReference(values);
-        ref byte o = ref MemoryMarshal.GetReference(dst);
-        ulong acc = 0;
-        int bits = 0;
-        nint at = 0;
-        for (int k = 0; k < values.Length; k++)
-        {
-            ulong x = ulong.CreateTruncating(Unsafe.Add(ref v, k));
-            acc |= x << bits;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
-            ulong carry = (x >> 1) >> (63 - bits); // x >> (64 - bits), 0 when bits == 0
-            int total = bits + bitWidth;
-            int spill = total >> 6;
-            at += spill << 3;
-            acc = spill != 0 ? carry : acc;
-            bits = total & 63;
-        }
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, at), acc);
+        nint at = BitPacking.PackWords(values, bitWidth, dst);
         int bytes = padded * bitWidth / 8;
         if (at + 8 < bytes)
         {
