@@ -77,12 +77,7 @@ public sealed class CommunityIdBatchTests
         while (keys.Count < 500)
         {
             CommunityIdTuple t = RandomTuple(random);
-            var p = new DecodedPacket();
-            p.Reset();
-            p.IpVersion = t.IsIPv4 ? (byte)4 : (byte)6;
-            p.Src = t.Src;
-            p.Dst = t.Dst;
-            p.IpProto = t.Proto;
+            DecodedPacket p = IpPacketOf(t);
             if (t.HasPorts && t.Proto is 1 or 58)
             {
                 p.HasIcmp = true;
@@ -106,6 +101,18 @@ public sealed class CommunityIdBatchTests
         }
     }
 
+    // A decoded packet with the tuple's IP layer (version, addresses, protocol); the caller sets the transport.
+    private static DecodedPacket IpPacketOf(in CommunityIdTuple t)
+    {
+        var p = new DecodedPacket();
+        p.Reset();
+        p.IpVersion = t.IsIPv4 ? (byte)4 : (byte)6;
+        p.Src = t.Src;
+        p.Dst = t.Dst;
+        p.IpProto = t.Proto;
+        return p;
+    }
+
     [Fact]
     public void A_decoded_packets_tuple_gives_its_utf8_community_id()
     {
@@ -115,12 +122,7 @@ public sealed class CommunityIdBatchTests
         for (int i = 0; i < 200; i++)
         {
             CommunityIdTuple t = RandomTuple(random);
-            var p = new DecodedPacket();
-            p.Reset();
-            p.IpVersion = t.IsIPv4 ? (byte)4 : (byte)6;
-            p.Src = t.Src;
-            p.Dst = t.Dst;
-            p.IpProto = t.Proto;
+            DecodedPacket p = IpPacketOf(t);
             p.HasPorts = t.HasPorts;
             p.SrcPort = t.SrcPort;
             p.DstPort = t.DstPort;
