@@ -1,4 +1,47 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace PcapStream.Flows;
+
+/// <summary>
+/// At most a fixed number of reusable objects, shared by threads: the one mechanism behind the pools below (a lock
+/// around a small stack; taken a few times per file, never per packet).
+/// </summary>
+internal sealed class BoundedPool<T>(int capacity)
+{
+    private readonly Lock _lock = new();
+    private readonly T[] _free = new T[capacity];
+    private int _count;
+
+    /// <summary>A kept object, or false when there is none.</summary>
+    public bool TryRent([MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            if (_count > 0)
+            {
+                item = _free[--_count];
+                _free[_count] = default!;
+                return true;
+            }
+        }
+        item = default;
+        return false;
+    }
+
+    /// <summary>Keeps <paramref name="item"/> if there is room; false when the pool is full (the item is dropped).</summary>
+    public bool Return(T item)
+    {
+        lock (_lock)
+        {
+            if (_count < _free.Length)
+            {
+                _free[_count++] = item;
+                return true;
+            }
+        }
+        return false;
+    }
+}
 
 /// <summary>
 /// Head-run log chunks (1 MiB each) shared by the per-file builders: a file's log is ~10 MB per 100 MB of capture,
@@ -10,37 +53,19 @@ internal static class LogChunkPool
     /// <summary>Chunks kept at most (48 MiB): enough for the files of a batch in flight on a few cores.</summary>
     public const int MaxPooled = 48;
 
-    private static readonly Lock s_lock = new();
-    private static readonly LogEntry[][] s_free = new LogEntry[MaxPooled][];
-    private static int s_count;
+    private static readonly BoundedPool<LogEntry[]> s_free = new(MaxPooled);
 
     /// <summary>A chunk of <see cref="LogEntry.ChunkSize"/> entries; a pooled one holds stale entries (every slot is written before it is read).</summary>
-    public static LogEntry[] Rent()
-    {
-        lock (s_lock)
-        {
-            if (s_count > 0)
-            {
-                LogEntry[] chunk = s_free[--s_count];
-                s_free[s_count] = null!;
-                return chunk;
-            }
-        }
-        return new LogEntry[LogEntry.ChunkSize];
-    }
+    public static LogEntry[] Rent() => s_free.TryRent(out LogEntry[]? chunk) ? chunk : new LogEntry[LogEntry.ChunkSize];
 
     /// <summary>Takes back the chunks of a consumed log (the caller must not use them afterwards).</summary>
     public static void Return(LogEntry[][] chunks)
     {
-        lock (s_lock)
+        foreach (LogEntry[]? chunk in chunks)
         {
-            foreach (LogEntry[]? chunk in chunks)
+            if (chunk is null || !s_free.Return(chunk))
             {
-                if (chunk is null || s_count == MaxPooled)
-                {
-                    break;
-                }
-                s_free[s_count++] = chunk;
+                break;
             }
         }
     }
@@ -56,9 +81,7 @@ internal static class EndedArrayPool
 {
     public const int MaxPooled = 4;
 
-    private static readonly Lock s_lock = new();
-    private static readonly EndedEntry[][] s_free = new EndedEntry[MaxPooled][];
-    private static int s_count;
+    private static readonly BoundedPool<EndedEntry[]> s_free = new(MaxPooled);
     private static int s_hint;
 
     /// <summary>Notes how many flows a file's builder ended: new arrays are sized for it (growing copies them).</summary>
@@ -67,30 +90,16 @@ internal static class EndedArrayPool
     /// <summary>A pooled array (stale contents: entries are written before they are read), or a new one sized from the last file.</summary>
     public static EndedEntry[] Rent()
     {
-        lock (s_lock)
+        if (s_free.TryRent(out EndedEntry[]? array))
         {
-            if (s_count > 0)
-            {
-                EndedEntry[] array = s_free[--s_count];
-                s_free[s_count] = null!;
-                return array;
-            }
+            return array;
         }
         int hint = Volatile.Read(ref s_hint);
         return new EndedEntry[hint <= 256 ? 256 : (int)Math.Min(1 << 28, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)hint + (uint)(hint >> 3)))];
     }
 
     /// <summary>Takes back an array the caller no longer uses.</summary>
-    public static void Return(EndedEntry[] array)
-    {
-        lock (s_lock)
-        {
-            if (s_count < MaxPooled)
-            {
-                s_free[s_count++] = array;
-            }
-        }
-    }
+    public static void Return(EndedEntry[] array) => s_free.Return(array);
 }
 
 /// <summary>
@@ -111,27 +120,15 @@ internal static class BuilderPool
 
     private const int MinSegments = 1024;
 
-    private static readonly Lock s_lock = new();
-    private static readonly FlowTable[] s_tables = new FlowTable[MaxPooled];
-    private static readonly FragmentTracker[] s_fragments = new FragmentTracker[MaxPooled];
-    private static readonly SegmentInfo[][] s_segments = new SegmentInfo[MaxPooled][];
-    private static readonly string?[][] s_communityIds = new string?[MaxPooled][];
-    private static int s_tableCount, s_fragmentCount, s_segmentCount;
+    private static readonly BoundedPool<FlowTable> s_tables = new(MaxPooled);
+    private static readonly BoundedPool<FragmentTracker> s_fragments = new(MaxPooled);
+    private static readonly BoundedPool<(SegmentInfo[] Segments, string?[] CommunityIds)> s_segments = new(MaxPooled);
     private static int s_segmentHint;
 
     /// <summary>An empty table for <paramref name="settings"/> ending flows into <paramref name="sink"/>: a pooled one when its settings are equal.</summary>
     public static FlowTable RentTable(FlowSettings settings, IFlowSink sink)
     {
-        FlowTable? table = null;
-        lock (s_lock)
-        {
-            if (s_tableCount > 0)
-            {
-                table = s_tables[--s_tableCount];
-                s_tables[s_tableCount] = null!;
-            }
-        }
-        if (table is null || !table.Settings.Equals(settings))
+        if (!s_tables.TryRent(out FlowTable? table) || !table.Settings.Equals(settings))
         {
             return new FlowTable(settings, sink);
         }
@@ -140,35 +137,17 @@ internal static class BuilderPool
     }
 
     /// <summary>A fragment cache with nothing remembered.</summary>
-    public static FragmentTracker RentFragments()
-    {
-        lock (s_lock)
-        {
-            if (s_fragmentCount > 0)
-            {
-                FragmentTracker tracker = s_fragments[--s_fragmentCount];
-                s_fragments[s_fragmentCount] = null!;
-                return tracker;
-            }
-        }
-        return new FragmentTracker();
-    }
+    public static FragmentTracker RentFragments() => s_fragments.TryRent(out FragmentTracker? tracker) ? tracker : new FragmentTracker();
 
     /// <summary>Takes back a completed builder's table and fragment cache (the caller must not use them afterwards).</summary>
     public static void Return(FlowTable table, FragmentTracker fragments)
     {
         fragments.Reset();
-        lock (s_lock)
+        if (table.Capacity <= MaxPooledTableCapacity)
         {
-            if (s_tableCount < MaxPooled && table.Capacity <= MaxPooledTableCapacity)
-            {
-                s_tables[s_tableCount++] = table;
-            }
-            if (s_fragmentCount < MaxPooled)
-            {
-                s_fragments[s_fragmentCount++] = fragments;
-            }
+            s_tables.Return(table);
         }
+        s_fragments.Return(fragments);
     }
 
     /// <summary>
@@ -177,16 +156,10 @@ internal static class BuilderPool
     /// </summary>
     public static void RentSegments(out SegmentInfo[] segments, out string?[] communityIds)
     {
-        lock (s_lock)
+        if (s_segments.TryRent(out var pair))
         {
-            if (s_segmentCount > 0)
-            {
-                segments = s_segments[--s_segmentCount];
-                communityIds = s_communityIds[s_segmentCount];
-                s_segments[s_segmentCount] = null!;
-                s_communityIds[s_segmentCount] = null!;
-                return;
-            }
+            (segments, communityIds) = pair;
+            return;
         }
         int n = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinSegments, Volatile.Read(ref s_segmentHint))));
         segments = new SegmentInfo[n];
@@ -204,13 +177,6 @@ internal static class BuilderPool
             return;
         }
         Array.Clear(communityIds, 0, count);
-        lock (s_lock)
-        {
-            if (s_segmentCount < MaxPooled)
-            {
-                s_segments[s_segmentCount] = segments;
-                s_communityIds[s_segmentCount++] = communityIds;
-            }
-        }
+        s_segments.Return((segments, communityIds));
     }
 }
