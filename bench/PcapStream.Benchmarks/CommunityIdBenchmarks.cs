@@ -73,7 +73,7 @@ public class CommunityIdBenchmarks
     [Benchmark(OperationsPerInvoke = Count, Baseline = true)]
     public void ScalarSingle() => CommunityId.FormatUtf8BatchCore(_tuples, _text, 0, lanes: 1);
 
-    /// <summary>What the Native AOT program runs: 4 lanes (its default instruction set has no AVX2).</summary>
+    /// <summary>4 lanes: what runs without AVX2 (an older CPU, or a build for x86-64-v2).</summary>
     [Benchmark(OperationsPerInvoke = Count)]
     public void Lanes4Batch8() => Batch(8, 4);
 
@@ -83,7 +83,7 @@ public class CommunityIdBenchmarks
     [Benchmark(OperationsPerInvoke = Count)]
     public void Lanes4Batch1024() => Batch(1024, 4);
 
-    /// <summary>What the JIT runs on AVX2 hardware (FormatUtf8Batch's choice there): 8 lanes.</summary>
+    /// <summary>8 lanes: FormatUtf8Batch's choice where AVX2 is available (the JIT, or the AOT program built for it).</summary>
     [Benchmark(OperationsPerInvoke = Count)]
     public void Lanes8Batch8() => Batch(8, 8);
 

@@ -26,9 +26,8 @@ public static partial class CommunityId
     /// Each input is one SHA-1 block, and one block's 80 rounds are a serial chain: a core runs a single hash at a
     /// fraction of its width. So independent hashes run side by side, one per 32-bit lane (multi-buffer SHA-1, as
     /// OpenSSL and Intel's isa-l_crypto do it): 8 in a Vector256 where AVX2 is available to the code (the JIT on
-    /// AVX2 hardware), else 4 in a Vector128 (SSE2: every x64, and all the Native AOT program gets with its default
-    /// instruction set, where Vector256.IsHardwareAccelerated is false); a remainder of one tuple, and hardware
-    /// without either, take the scalar single-block SHA-1.
+    /// AVX2 hardware; the Native AOT program built on such a machine or for x86-64-v3), else 4 in a Vector128
+    /// (SSE2: every x64); a remainder of one tuple, and hardware without either, take the scalar single-block SHA-1.
     /// </remarks>
     public static void FormatUtf8Batch(ReadOnlySpan<CommunityIdTuple> tuples, Span<byte> destination, ushort seed = 0) =>
         FormatUtf8BatchCore(tuples, destination, seed, Vector256.IsHardwareAccelerated ? 8 : 4);

@@ -213,5 +213,5 @@ public static partial class CommunityId
     }
 
     /// <summary>Length in bytes of the text form: 30 for base64, 42 for hex.</summary>
-    public static int TextLength(bool base64) => base64 ? 2 + Base64Length : MaxTextLength;
+    public static int TextLength(bool base64) => base64 ? Base64TextLength : MaxTextLength;
 }

@@ -188,17 +188,15 @@ public sealed partial class FileFlowBuilder : IFlowSink
     private static readonly string s_pending = new('\0', 1);
 
     /// <summary>
-    /// Computes the Community IDs of <paramref name="segments"/> that have none yet, in batches through the
-    /// multi-buffer SHA-1 (<see cref="Decoding.CommunityId.FormatUtf8Batch"/>: ~76 ns per ID against ~290 one at a
-    /// time), so the <see cref="CommunityIdOf"/> calls that follow find them. Repeated segments are computed once.
+    /// Computes the Community IDs of <paramref name="segments"/> that have none yet, in groups
+    /// (<see cref="CommunityIdGroup"/>), so the <see cref="CommunityIdOf"/> calls that follow find them. Repeated
+    /// segments are computed once.
     /// </summary>
     internal void ComputeCommunityIds(ReadOnlySpan<int> segments)
     {
-        const int Group = 64;
-        Span<Decoding.CommunityIdTuple> tuples = stackalloc Decoding.CommunityIdTuple[Group];
-        Span<int> which = stackalloc int[Group];
-        Span<byte> text = stackalloc byte[Group * FlowIds.CommunityIdLength];
-        int n = 0;
+        var group = new CommunityIdGroup(stackalloc Decoding.CommunityIdTuple[CommunityIdGroup.Size],
+            stackalloc byte[CommunityIdGroup.Size * CommunityIdGroup.TextLength]);
+        Span<int> which = stackalloc int[CommunityIdGroup.Size];
         foreach (int segment in segments)
         {
             if (segment < 0 || _communityIds[segment] is not null)
@@ -206,24 +204,23 @@ public sealed partial class FileFlowBuilder : IFlowSink
                 continue;
             }
             _communityIds[segment] = s_pending;
-            which[n] = segment;
-            tuples[n++] = FlowIds.ToCommunityTuple(_segments[segment].Key);
-            if (n == Group)
+            which[group.Count] = segment;
+            if (group.Add(_segments[segment].Key))
             {
-                StoreCommunityIds(tuples, which, text);
-                n = 0;
+                StoreCommunityIds(ref group, which);
             }
         }
-        StoreCommunityIds(tuples[..n], which[..n], text);
+        StoreCommunityIds(ref group, which);
     }
 
-    private void StoreCommunityIds(ReadOnlySpan<Decoding.CommunityIdTuple> tuples, ReadOnlySpan<int> which, Span<byte> text)
+    private void StoreCommunityIds(ref CommunityIdGroup group, ReadOnlySpan<int> which)
     {
-        Decoding.CommunityId.FormatUtf8Batch(tuples, text);
-        for (int i = 0; i < which.Length; i++)
+        group.Hash();
+        for (int i = 0; i < group.Count; i++)
         {
-            _communityIds[which[i]] = System.Text.Encoding.ASCII.GetString(text.Slice(i * FlowIds.CommunityIdLength, FlowIds.CommunityIdLength));
+            _communityIds[which[i]] = System.Text.Encoding.ASCII.GetString(group.TextOf(i));
         }
+        group.Clear();
     }
 
     /// <summary>Ends the file: returns its segments. The builder cannot be used afterwards.</summary>

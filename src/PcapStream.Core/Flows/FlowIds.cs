@@ -11,52 +11,15 @@ namespace PcapStream.Flows;
 /// </summary>
 public static class FlowIds
 {
-    /// <summary>Length of a seed-0 Community ID's text ("1:" + 28 base64 characters).</summary>
-    public const int CommunityIdLength = 30;
-
     /// <summary>Length of a flow id's text (32 lower-case hex digits).</summary>
     public const int FlowIdLength = 32;
 
     /// <summary>
-    /// Community ID v1 ("1:" + base64 SHA-1) of a canonical key. The key is already in Community ID order
-    /// (smaller (address, port) first; one-way ICMP as sent), so no reordering is needed here.
+    /// Community ID v1 ("1:" + base64 SHA-1) of a canonical key, one key at a time (the record's string form; the
+    /// sinks hash theirs in groups, <see cref="CommunityIdGroup"/>).
     /// </summary>
-    public static string CommunityId(in FlowKey key, ushort seed = 0)
-    {
-        Span<byte> text = stackalloc byte[CommunityIdLength];
-        CommunityIdUtf8(key, text, seed);
-        return Encoding.ASCII.GetString(text);
-    }
-
-    /// <summary>
-    /// <see cref="CommunityId"/> as its <see cref="CommunityIdLength"/> ASCII bytes, written to
-    /// <paramref name="destination"/>, one key at a time (the record's string form). The flows sink hashes its rows
-    /// in batches instead (<see cref="Decoding.CommunityId.FormatUtf8Batch"/>, with <see cref="ToCommunityTuple"/>).
-    /// </summary>
-    public static void CommunityIdUtf8(in FlowKey key, Span<byte> destination, ushort seed = 0)
-    {
-        // seed(2) a(4|16) b(4|16) proto(1) pad(1) [portA(2) portB(2)]
-        Span<byte> buffer = stackalloc byte[2 + 32 + 2 + 4];
-        BinaryPrimitives.WriteUInt16BigEndian(buffer, seed);
-        int n = 2;
-        n += key.A.WriteBytes(buffer[n..], key.IsIPv4);
-        n += key.B.WriteBytes(buffer[n..], key.IsIPv4);
-        buffer[n++] = key.Proto;
-        buffer[n++] = 0;
-        if (key.HasPorts)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(buffer[n..], key.PortA);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer[(n + 2)..], key.PortB);
-            n += 4;
-        }
-        // The managed single-block SHA-1: the platform's SHA1.HashData goes through OpenSSL, whose per-call set-up
-        // (context, error queue) cost more than the hash and was ~6 % of an ingest's CPU at one call per record.
-        Span<byte> hash = stackalloc byte[20];
-        Decoding.CommunityId.Sha1SingleBlock(buffer[..n], hash);
-        destination[0] = (byte)'1';
-        destination[1] = (byte)':';
-        Base64.EncodeToUtf8(hash, destination[2..CommunityIdLength], out _, out _);
-    }
+    public static string CommunityId(in FlowKey key, ushort seed = 0) =>
+        Decoding.CommunityId.Compute(key.A, key.B, key.Proto, key.PortA, key.PortB, key.HasPorts, key.IsIPv4, seed);
 
     /// <summary>
     /// Deterministic flow id: MurmurHash3 x64 128 (seed 0) over (sensor, key, first-seen ns), as 32 hex digits.
@@ -183,4 +146,42 @@ public static class FlowIds
     /// </summary>
     internal static Decoding.CommunityIdTuple ToCommunityTuple(in FlowKey key) =>
         new(key.A, key.B, key.Proto, key.PortA, key.PortB, key.HasPorts, key.IsIPv4);
+}
+
+/// <summary>
+/// Community IDs of flow keys hashed in groups through the multi-buffer SHA-1
+/// (<see cref="Decoding.CommunityId.FormatUtf8Batch"/>, 4 or 8 keys at once; CommunityIdBenchmarks): add keys until
+/// <see cref="Add"/> says the group is full, <see cref="Hash"/>, read each key's text with <see cref="TextOf"/>, then
+/// <see cref="Clear"/>. The caller provides the buffers (stackalloc'd: <see cref="Size"/> tuples and
+/// <see cref="Size"/> x <see cref="TextLength"/> bytes).
+/// </summary>
+internal ref struct CommunityIdGroup(Span<Decoding.CommunityIdTuple> tuples, Span<byte> text)
+{
+    /// <summary>Keys per group.</summary>
+    public const int Size = 64;
+
+    /// <summary>Bytes of one seed-0 Community ID's text ("1:" + 28 base64 characters).</summary>
+    public const int TextLength = Decoding.CommunityId.Base64TextLength;
+
+    private readonly Span<Decoding.CommunityIdTuple> _tuples = tuples;
+    private readonly Span<byte> _text = text;
+
+    /// <summary>Keys added since the last <see cref="Clear"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Adds a key; true when the group is now full.</summary>
+    public bool Add(in FlowKey key)
+    {
+        _tuples[Count++] = FlowIds.ToCommunityTuple(key);
+        return Count == _tuples.Length;
+    }
+
+    /// <summary>Hashes the keys added.</summary>
+    public readonly void Hash() => Decoding.CommunityId.FormatUtf8Batch(_tuples[..Count], _text);
+
+    /// <summary>The text of the <paramref name="i"/>-th key added (valid after <see cref="Hash"/>).</summary>
+    public readonly ReadOnlySpan<byte> TextOf(int i) => _text.Slice(i * TextLength, TextLength);
+
+    /// <summary>Empties the group.</summary>
+    public void Clear() => Count = 0;
 }

@@ -34,7 +34,7 @@ public sealed partial class FileFlowSegments
     /// <summary>Head-run packets the stitcher actually replayed (keys it held a flow of); set by <see cref="FlowStitcher.Add"/>.</summary>
     public int ReplayedPackets { get; internal set; }
 
-    /// <summary>Per segment: key, hash, head-run state (valid 0 .. Count-1).</summary>
+    /// <summary>Per segment: key and hash (valid 0 .. Count-1); the head-run state lives in the table entry.</summary>
     internal SegmentInfo[] Segments { get; private set; }
 
     /// <summary>Community IDs the builder already computed (for packet rows), by segment; null where not computed.</summary>

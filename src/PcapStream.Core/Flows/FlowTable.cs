@@ -73,7 +73,7 @@ internal sealed partial class FlowTable
     internal int Capacity => _capacity;
 
     /// <summary>
-    /// Empties the table for reuse (FlowPools' BuilderTablePool): its arrays keep their size, so a table reused
+    /// Empties the table for reuse (<see cref="BuilderPool.RentTable"/>): its arrays keep their size, so a table reused
     /// for a file like the last one neither allocates nor grows. Only the index is cleared; entries and links are
     /// written when a slot is taken (<see cref="Place"/>), never read before.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using PcapStream.Decoding;
 
 namespace PcapStream.Output;
@@ -22,6 +23,7 @@ public static class Utf8Format
 
     /// <summary>Division rounding toward negative infinity (timestamps before 1970 cut to the earlier unit, as
     /// <see cref="TryWriteTimestamp"/> does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a constant divisor then compiles to a multiply, not idiv
     internal static long FloorDiv(long value, long divisor)
     {
         long q = Math.DivRem(value, divisor, out long r);

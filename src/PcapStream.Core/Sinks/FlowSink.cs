@@ -210,9 +210,6 @@ internal static class FlowSink
         }
     }
 
-    // Community IDs hashed per group: the multi-buffer SHA-1 (CommunityId.FormatUtf8Batch) hashes 4 or 8 tuples at once.
-    private const int CommunityIdGroup = 64;
-
     // The two id columns, written as ASCII straight into the columns (no string per flow): the flow id hashed from
     // the key here, the Community ID too unless the record already has it (the per-file builder computed it for
     // packet rows). Hashing here rather than when the record is built keeps it off the stitching thread; the
@@ -237,24 +234,23 @@ internal static class FlowSink
                 FlowIds.FlowIdUtf8(sensorUtf8, f.Key, f.FirstSeenNanos, flowId.AppendDistinct(FlowIds.FlowIdLength));
             }
         }
-        // The Community IDs in groups: the tuples of the records without one are hashed in one batch call (76 ns
-        // per ID with 4 lanes, 48 with 8, against 290 one at a time: CommunityIdBenchmarks), then appended in row order.
-        Span<Decoding.CommunityIdTuple> tuples = stackalloc Decoding.CommunityIdTuple[CommunityIdGroup];
-        Span<byte> text = stackalloc byte[CommunityIdGroup * FlowIds.CommunityIdLength];
-        for (int start = 0; start < flows.Length; start += CommunityIdGroup)
+        // The Community IDs in groups: the keys of the records without one are hashed together, then every
+        // record's ID is appended in row order.
+        var group = new CommunityIdGroup(stackalloc Decoding.CommunityIdTuple[CommunityIdGroup.Size],
+            stackalloc byte[CommunityIdGroup.Size * CommunityIdGroup.TextLength]);
+        for (int start = 0; start < flows.Length; start += CommunityIdGroup.Size)
         {
-            ReadOnlySpan<FlowRecord> group = flows.Slice(start, Math.Min(CommunityIdGroup, flows.Length - start));
-            int n = 0;
-            foreach (FlowRecord f in group)
+            ReadOnlySpan<FlowRecord> rows = flows.Slice(start, Math.Min(CommunityIdGroup.Size, flows.Length - start));
+            foreach (FlowRecord f in rows)
             {
                 if (f.KnownCommunityId is null)
                 {
-                    tuples[n++] = FlowIds.ToCommunityTuple(f.Key);
+                    group.Add(f.Key);
                 }
             }
-            Decoding.CommunityId.FormatUtf8Batch(tuples[..n], text);
-            n = 0;
-            foreach (FlowRecord f in group)
+            group.Hash();
+            int n = 0;
+            foreach (FlowRecord f in rows)
             {
                 if (f.KnownCommunityId is { } known)
                 {
@@ -262,9 +258,10 @@ internal static class FlowSink
                 }
                 else
                 {
-                    text.Slice(n++ * FlowIds.CommunityIdLength, FlowIds.CommunityIdLength).CopyTo(communityId.AppendDistinct(FlowIds.CommunityIdLength));
+                    group.TextOf(n++).CopyTo(communityId.AppendDistinct(CommunityIdGroup.TextLength));
                 }
             }
+            group.Clear();
         }
     }
 }

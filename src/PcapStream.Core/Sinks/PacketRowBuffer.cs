@@ -17,7 +17,8 @@ namespace PcapStream.Sinks;
 /// addresses are dictionary keys by their 16 bytes (formatted once per distinct address and row group), names
 /// (sensor, file, tunnel, anomaly) by string reference, protocol by number, the Community ID by flow segment number.
 /// Each value is one store at its row; null rules come from a per-row byte of present layers, applied when the row
-/// group is written (definition levels and dense values derived in one pass per column). One buffer
+/// group is written (definition levels derived once per null rule and shared by its columns, then each column's
+/// present values moved to the front). One buffer
 /// belongs to one thread; it is reused across row groups and files.
 /// </summary>
 internal sealed class PacketRowBuffer

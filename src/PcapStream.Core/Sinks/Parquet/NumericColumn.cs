@@ -77,7 +77,7 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     /// <summary>
     /// The value array for fillers that store row <c>i</c>'s value at index <c>i</c> (one store per value, no
     /// per-column counters or levels while filling), then call <see cref="SealRows(int)"/> or
-    /// <see cref="SealRows(ReadOnlySpan{ushort}, int)"/> once per row group. Its length is the capacity.
+    /// <see cref="SealLevels(int)"/> once per row group. Its length is the capacity.
     /// </summary>
     public T[] RowValues => _values;
 
@@ -87,29 +87,6 @@ internal sealed class NumericColumn<T> : ColumnBuffer
     {
         _defs?.AsSpan(0, rows).Fill(1);
         _rows = _count = rows;
-    }
-
-    /// <summary>
-    /// Ends a row-indexed fill of <c>layers.Length</c> rows: row <c>i</c> is present when
-    /// <c>layers[i]</c> has every bit of <paramref name="mask"/>, else null. Derives the definition levels and
-    /// moves the present values to the front (the dense layout the encoder and statistics use), in one pass.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void SealRows(ReadOnlySpan<ushort> layers, int mask)
-    {
-        byte[] defs = _defs ?? throw new InvalidOperationException($"column '{Definition.Name}' is not nullable.");
-        Span<T> values = _values.AsSpan(0, layers.Length);
-        Span<byte> levels = defs.AsSpan(0, layers.Length);
-        int c = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            int d = (layers[i] & mask) == mask ? 1 : 0;
-            levels[i] = (byte)d;
-            values[c] = values[i];
-            c += d;
-        }
-        _rows = layers.Length;
-        _count = c;
     }
 
     /// <summary>
@@ -454,24 +431,16 @@ internal readonly record struct BitOf(int Bit) : IValueMap<int, byte>
     public byte Map(int value) => (byte)((value >> Bit) & 1);
 }
 
-/// <summary>Floor division by 1000 (ns to µs, also before 1970); a constant divisor, so a multiply, not a division.</summary>
+/// <summary>Floor division by 1000 (ns to µs, also before 1970); inlined with a constant divisor, so a multiply.</summary>
 internal readonly record struct FloorDivide1000 : IValueMap<long, long>
 {
-    public long Map(long value)
-    {
-        long q = value / 1000;
-        return value - q * 1000 < 0 ? q - 1 : q;
-    }
+    public long Map(long value) => Utf8Format.FloorDiv(value, 1000);
 }
 
 /// <summary>Floor division by 1 000 000 (ns to ms, also before 1970).</summary>
 internal readonly record struct FloorDivide1000000 : IValueMap<long, long>
 {
-    public long Map(long value)
-    {
-        long q = value / 1_000_000;
-        return value - q * 1_000_000 < 0 ? q - 1 : q;
-    }
+    public long Map(long value) => Utf8Format.FloorDiv(value, 1_000_000);
 }
 
 /// <summary>The byte shuffles of <see cref="NumericColumn{T}.SealLevels"/>'s compaction.</summary>
