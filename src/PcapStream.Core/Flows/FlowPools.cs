@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 
 namespace PcapStream.Flows;
 
@@ -94,8 +96,7 @@ internal static class EndedArrayPool
         {
             return array;
         }
-        int hint = Volatile.Read(ref s_hint);
-        return new EndedEntry[hint <= 256 ? 256 : (int)Math.Min(1 << 28, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)hint + (uint)(hint >> 3)))];
+        return new EndedEntry[BuilderPool.SizeFor(Volatile.Read(ref s_hint), 256, 1 << 28)];
     }
 
     /// <summary>Takes back an array the caller no longer uses.</summary>
@@ -161,10 +162,17 @@ internal static class BuilderPool
             (segments, communityIds) = pair;
             return;
         }
-        int n = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinSegments, Volatile.Read(ref s_segmentHint))));
+        int n = SizeFor(Volatile.Read(ref s_segmentHint), MinSegments, 1 << 30);
         segments = new SegmentInfo[n];
         communityIds = new string?[n];
     }
+
+    /// <summary>
+    /// Length of a new array for about <paramref name="hint"/> items (the last file's count): a power of two at least
+    /// 1/8 above it, at least <paramref name="min"/>, at most <paramref name="max"/>.
+    /// </summary>
+    internal static int SizeFor(int hint, int min, int max) =>
+        hint <= min ? min : (int)Math.Min(max, BitOperations.RoundUpToPowerOf2((uint)hint + (uint)(hint >> 3)));
 
     /// <summary>Notes a file's segment count: new arrays are sized for it.</summary>
     public static void NoteSegments(int count) => Volatile.Write(ref s_segmentHint, count);
@@ -172,10 +180,7 @@ internal static class BuilderPool
     /// <summary>Takes back consumed segment arrays; the first <paramref name="count"/> Community IDs are cleared here.</summary>
     public static void ReturnSegments(SegmentInfo[] segments, string?[] communityIds, int count)
     {
-        if (segments.Length != communityIds.Length)
-        {
-            return;
-        }
+        Debug.Assert(segments.Length == communityIds.Length, "the builder grows both together");
         Array.Clear(communityIds, 0, count);
         s_segments.Return((segments, communityIds));
     }

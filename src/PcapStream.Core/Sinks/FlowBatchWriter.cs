@@ -22,7 +22,7 @@ internal sealed class FlowBatchWriter : IDisposable
     private readonly int _parallelism;
     private readonly long _sealLag;
     private readonly CancellationTokenSource _stop;
-    private readonly SortedDictionary<int, Stream> _streams = [];
+    private readonly Dictionary<int, Stream> _streams = [];
     // The background writer: one dedicated thread, started with the first early part. Not a thread-pool task: the
     // decoders occupy the pool's threads, and a queued task waited ~0.5 s for the pool to add a thread.
     private readonly System.Collections.Concurrent.BlockingCollection<(FlowPart Part, FlowRecord[] Rows)> _queue = [];
@@ -126,7 +126,7 @@ internal sealed class FlowBatchWriter : IDisposable
         }
     }
 
-    /// <summary>Waits until the parts handed to the background writer so far are written (tests: the early path for sure).</summary>
+    /// <summary>Waits until the parts handed to the background writer so far are written, and rethrows its failure.</summary>
     internal void WaitForEarlyParts()
     {
         Drain();
@@ -161,11 +161,7 @@ internal sealed class FlowBatchWriter : IDisposable
         }
         // Parts still queued are left to the parallel write below; only the one being written is waited for.
         Volatile.Write(ref _finishing, true);
-        Drain();
-        if (_error is not null)
-        {
-            ExceptionDispatchInfo.Throw(_error);
-        }
+        WaitForEarlyParts();
         var pending = new List<FlowPart>();
         foreach (Stream s in order)
         {

@@ -230,10 +230,11 @@ internal sealed class PacketRowBuffer
         Set(_vlanRows, r, p.Vlan);
         Set(_sensorRows, r, _sensor.IndexOfString(sensor));
         Set(_fileRows, r, _file.IndexOfString(file));
+        int flowSegment = flows is null ? -1 : segment; // segment numbers mean something only with their builder
         int layers = (hasTimestamp ? HasTime : 0) | (p.Vlan >= 0 ? HasVlan : 0);
-        layers |= AddIp(p, r, flows is null ? -1 : segment) | AddTransport(p, r);
+        layers |= AddIp(p, r, flowSegment) | AddTransport(p, r);
         Set(_layers, r, (ushort)layers);
-        Set(_communityIdRows, r, flows is null ? -1 : segment);
+        Set(_communityIdRows, r, flowSegment);
         AddNames(p, r);
     }
 

@@ -150,13 +150,8 @@ internal sealed class BatchExecutor
                 // Files are taken one at a time in batch order (not Parallel.For's ranges): the stitcher takes them
                 // in that order, so each is stitched soon after it is decoded, which lets the flows writer start on
                 // finished hours early and frees each file's segments sooner.
-                Parallel.ForEach(Partitioner.Create(0, Math.Max(count, 1), 1), parallel, range =>
+                Parallel.ForEach(Partitioner.Create(Enumerable.Range(0, count), EnumerablePartitionerOptions.NoBuffering), parallel, i =>
                 {
-                    int i = range.Item1;
-                    if (i >= count)
-                    {
-                        return; // a batch without files (it only expires or flushes streams)
-                    }
                     try
                     {
                         SourceFile file = entry.Files[i];

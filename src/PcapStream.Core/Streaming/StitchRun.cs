@@ -47,7 +47,7 @@ internal sealed class StitchRun
     public Dictionary<string, long> Expiry { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Told of each stream's ended flows after every stitched file, to write finished hours early.</summary>
-    public Sinks.FlowBatchWriter? Writer { get; init; }
+    public required Sinks.FlowBatchWriter Writer { get; init; }
 
     /// <summary>Stitches one decoded file into its stream. Call in batch file order.</summary>
     public void Add(FileResult result)
@@ -59,7 +59,7 @@ internal sealed class StitchRun
         {
             FlowStitcher stitcher = s.Stitcher();
             stitcher.Add(result.Segments, s.Ended);
-            Writer?.Stitched(s.Index, s.Ended, stitcher.WatermarkNanos);
+            Writer.Stitched(s.Index, s.Ended, stitcher.WatermarkNanos);
         }
     }
 

@@ -185,24 +185,24 @@ internal sealed class ParquetFileWriter : IDisposable
 
     private void WritePage(PageType type, int values, ValueEncoding encoding)
     {
-        bool first = _uncompressed == 0;
-        if (_compressChunk && first && Page.Length > SampleBytes)
+        // The chunk's first page is its trial (none when the column is skipping trials or the codec is none).
+        bool trial = _compressChunk && _uncompressed == 0;
+        if (trial && Page.Length > SampleBytes)
         {
             ReadOnlySpan<byte> sample = Page.Written[^SampleBytes..];
             _compressChunk = Pays(_compressor.Compress(sample).Length, sample.Length);
-            if (!_compressChunk)
-            {
-                _skipTrials[_column] = RetryAfter;
-            }
         }
         ReadOnlySpan<byte> body = _compressChunk ? _compressor.Compress(Page.Written) : Page.Written;
-        if (_compressChunk && first && !Pays(body.Length, Page.Length))
+        if (trial && _compressChunk && !Pays(body.Length, Page.Length))
         {
             // A small first page (its own trial) or a misleading sample: no page of the chunk is written yet, so
-            // it is still stored uncompressed, and the column's next chunks skip the attempt.
+            // it is still stored uncompressed.
             _compressChunk = false;
-            _skipTrials[_column] = RetryAfter;
             body = Page.Written;
+        }
+        if (trial && !_compressChunk)
+        {
+            _skipTrials[_column] = RetryAfter; // failed its trial: the column's next chunks skip the attempt
         }
         _header.Clear();
         _thrift.Reset();

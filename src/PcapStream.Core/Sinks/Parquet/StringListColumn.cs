@@ -28,27 +28,8 @@ internal sealed class StringListColumn(ColumnDefinition definition, int capacity
     }
 
     /// <summary>Appends one row's list (its elements in order; an empty list is allowed).</summary>
-    public void Add(IReadOnlyList<string> items)
-    {
-        if (items is string[] array)
-        {
-            Add(array.AsSpan()); // the records' lists are arrays: no interface call per element
-            return;
-        }
-        Ensure(Math.Max(1, items.Count));
-        if (items.Count == 0)
-        {
-            _reps[_levels] = 0;
-            _defs[_levels++] = 0;
-        }
-        for (int k = 0; k < items.Count; k++)
-        {
-            _reps[_levels] = k == 0 ? (byte)0 : (byte)1;
-            _defs[_levels++] = 1;
-            _elements[_values++] = items[k];
-        }
-        _rows++;
-    }
+    public void Add(IReadOnlyList<string> items) =>
+        Add(items is string[] array ? array : [.. items]); // the records' lists are arrays: no copy, no interface call per element
 
     /// <summary>Appends one row's list given as an array.</summary>
     public void Add(ReadOnlySpan<string> items)
