@@ -170,7 +170,8 @@ public class CommunityIdTests
         return rows;
     }
 
-    private static List<BaselineRow> Load(string name)
+    /// <summary>The rows of one of the spec's baseline files (../shared/community-id/baseline; the test skips without it).</summary>
+    internal static List<BaselineRow> Load(string name)
     {
         string path = SharedData.Require(Path.Combine("community-id/baseline", name));
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -188,9 +189,12 @@ public class CommunityIdTests
         return rows;
     }
 
-    private sealed record BaselineRow(byte Proto, IpAddress16 Src, IpAddress16 Dst, ushort? SrcPort, ushort? DstPort, string Expected)
+    internal sealed record BaselineRow(byte Proto, IpAddress16 Src, IpAddress16 Dst, ushort? SrcPort, ushort? DstPort, string Expected)
     {
         public override string ToString() => $"{Proto} {Src} {Dst} {SrcPort} {DstPort}";
+
+        /// <summary>The row as a batch tuple (ports take part when the row has them).</summary>
+        public CommunityIdTuple ToTuple() => new(Src, Dst, Proto, SrcPort ?? 0, DstPort ?? 0, SrcPort.HasValue, Src.IsIPv4);
     }
 }
 

@@ -182,7 +182,7 @@ public static partial class CommunityId
     /// The Community ID tuple of a decoded packet for <see cref="FormatUtf8Batch"/>: what
     /// <see cref="TryFormatUtf8"/> hashes. False (and a default tuple) when the packet has no IP header.
     /// </summary>
-    public static bool TryGetTuple(in DecodedPacket packet, out CommunityIdTuple tuple)
+    internal static bool TryGetTuple(in DecodedPacket packet, out CommunityIdTuple tuple)
     {
         if (!TryGetTuple(in packet, out bool hasPorts, out ushort srcPort, out ushort dstPort))
         {

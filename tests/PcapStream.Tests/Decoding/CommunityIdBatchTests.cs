@@ -1,8 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using PcapStream.Decoding;
 using PcapStream.Flows;
-using PcapStream.Tests.Support;
 
 namespace PcapStream.Tests.Decoding;
 
@@ -206,20 +204,6 @@ public sealed class CommunityIdBatchTests
         ? IpAddress16.FromIPv4((uint)random.NextInt64(0, 1L << 32))
         : new IpAddress16((ulong)random.NextInt64(), (ulong)random.NextInt64());
 
-    private static List<(CommunityIdTuple, string)> LoadBaseline(string name)
-    {
-        string path = SharedData.Require(Path.Combine("community-id/baseline", name));
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
-        var rows = new List<(CommunityIdTuple, string)>();
-        foreach (JsonElement e in doc.RootElement.EnumerateArray())
-        {
-            var src = IpAddress16.Parse(e.GetProperty("saddr").GetString()!);
-            var dst = IpAddress16.Parse(e.GetProperty("daddr").GetString()!);
-            JsonElement sport = e.GetProperty("sport"), dport = e.GetProperty("dport");
-            bool hasPorts = sport.ValueKind != JsonValueKind.Null;
-            rows.Add((new CommunityIdTuple(src, dst, e.GetProperty("proto").GetByte(), hasPorts ? sport.GetUInt16() : (ushort)0,
-                hasPorts ? dport.GetUInt16() : (ushort)0, hasPorts, src.IsIPv4), e.GetProperty("communityid").GetString()!));
-        }
-        return rows;
-    }
+    private static List<(CommunityIdTuple, string)> LoadBaseline(string name) =>
+        CommunityIdTests.Load(name).Select(row => (row.ToTuple(), row.Expected)).ToList();
 }

@@ -133,10 +133,6 @@ public class EndToEndTests
         }
         int[] sizes = reports.Where(r => r.Files > 0).Select(r => r.Files).ToArray();
         Assert.Equal([4, 4, 3], sizes);
-        Assert.Equal(4, StreamingJob.WholeRounds(5, 11, 2));
-        Assert.Equal(5, StreamingJob.WholeRounds(5, 5, 2)); // every ready file: as it is
-        Assert.Equal(1, StreamingJob.WholeRounds(1, 3, 2)); // less than a round: as it is
-        Assert.Equal(6, StreamingJob.WholeRounds(7, 20, 3));
 
         using (var job = new StreamingJob(OnceOptions(input, whole) with { MaxBytesPerBatch = 0 }, TextWriter.Null))
         {
@@ -145,6 +141,16 @@ public class EndToEndTests
         DatasetComparer.AssertSameRows(whole, output, "packets");
         DatasetComparer.AssertSameRows(whole, output, "flows");
     }
+
+    [Theory]
+    [InlineData(5, 11, 2, 4)] // cut short: whole rounds
+    [InlineData(7, 20, 3, 6)]
+    [InlineData(5, 5, 2, 5)] // every ready file: as it is
+    [InlineData(1, 3, 2, 1)] // less than a round: as it is
+    [InlineData(2, 9, 2, 2)] // exactly a round
+    [InlineData(5, 11, 1, 5)] // one worker: every count is whole rounds
+    public void Whole_rounds_of_workers(int take, int ready, int workers, int expected) =>
+        Assert.Equal(expected, StreamingJob.WholeRounds(take, ready, workers));
 
     [Fact]
     public void A_truncated_capture_keeps_its_good_packets_and_is_reported_with_its_offset()
