@@ -164,7 +164,8 @@ internal sealed class PacketRowBuffer
         _tunnelRows = _tunnel.RowIndices;
     }
 
-    private byte[] LevelsOf(int mask)
+    // The levels array of a null rule (one per distinct mask, shared by the columns with that rule; filled at Seal).
+    private byte[] RuleLevels(int mask)
     {
         foreach ((int m, byte[] levels) in _rules)
         {
@@ -181,7 +182,7 @@ internal sealed class PacketRowBuffer
     {
         foreach (NumericColumn<T> c in columns)
         {
-            c.ShareLevels(LevelsOf(mask));
+            c.ShareLevels(RuleLevels(mask));
         }
     }
 

@@ -57,8 +57,7 @@ public class DeltaEncodingTests
             ulong mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
             for (int k = 0; k < values.Length; k++)
             {
-                values[k] = (ulong)rng.NextInt64() ^ ((ulong)rng.NextInt64() << 1) & mask;
-                values[k] &= mask;
+                values[k] = ((ulong)rng.NextInt64() ^ ((ulong)rng.NextInt64() << 1)) & mask; // all 64 bits random, then cut
             }
             Array.Clear(packed);
             DeltaBinaryPackedEncoder.Pack(values, width, packed);
